@@ -1,0 +1,1 @@
+"""Offline tools for testing code that uses veowrap or google-genai video APIs."""
