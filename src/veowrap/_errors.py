@@ -1,0 +1,242 @@
+"""The exceptions veowrap raises.
+
+Every error is a :class:`VeowrapError`. Each one carries a ``hint`` telling the caller what to do,
+and, where an operation exists on the server, the :class:`~veowrap.OperationHandle` that resumes
+it. Messages never contain credentials: they are built only from request fields, server
+messages and operation names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from veowrap._handle import OperationHandle
+    from veowrap._request import VideoRequest
+
+__all__ = [
+    "BudgetExceededError",
+    "ConfigurationError",
+    "ContentFilteredError",
+    "DownloadError",
+    "OperationCancelledError",
+    "OperationFailedError",
+    "OperationNotFoundError",
+    "OperationTimeoutError",
+    "QuotaExceededError",
+    "RequestValidationError",
+    "ServiceUnavailableError",
+    "SubmissionUncertainError",
+    "UnsupportedCapabilityError",
+    "VeowrapError",
+]
+
+
+class VeowrapError(Exception):
+    """Base class of every error veowrap raises.
+
+    Attributes:
+        message: What went wrong, in one sentence.
+        hint: What to do about it, or ``None`` when there is nothing to add.
+        handle: The operation this error concerns, when one exists on the server. Pass it to
+            ``VideoGenerator.wait`` (or save ``handle.to_json()``) to pick the work up again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        handle: OperationHandle | None = None,
+    ) -> None:
+        self.message = message
+        self.hint = hint
+        self.handle = handle
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = self.message
+        if self.hint:
+            text += f" Hint: {self.hint}"
+        if self.handle is not None:
+            text += f" (operation: {self.handle.name})"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive pickling by default; errors cross process
+        # boundaries in batch runs and test workers.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[VeowrapError], state: dict[str, Any]) -> VeowrapError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._render())
+    return error
+
+
+class ConfigurationError(VeowrapError):
+    """veowrap cannot tell which platform or credentials to use, or they are inconsistent."""
+
+
+class RequestValidationError(VeowrapError, ValueError):
+    """A request was refused before any network call.
+
+    Attributes:
+        field: The request field at fault (dotted for nested fields).
+        value: The offending value (shortened when long; never a credential).
+        allowed: What the field accepts, in words.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: Any,
+        allowed: str,
+        *,
+        hint: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.reason = reason
+        shown = _shorten(repr(value))
+        message = f"{field}={shown} is not valid"
+        message += f": {reason}." if reason else "."
+        message += f" Allowed: {allowed}."
+        super().__init__(message, hint=hint)
+
+
+class UnsupportedCapabilityError(VeowrapError):
+    """The chosen platform, model, route or installed package cannot do what was asked."""
+
+
+class BudgetExceededError(VeowrapError):
+    """A request or batch would cost more than the budget allows; nothing was submitted.
+
+    Attributes:
+        estimated_usd: The estimated cost of what was refused.
+        budget_usd: The budget in force.
+    """
+
+    def __init__(self, message: str, *, estimated_usd: float, budget_usd: float) -> None:
+        self.estimated_usd = estimated_usd
+        self.budget_usd = budget_usd
+        super().__init__(
+            message,
+            hint="Raise max_cost_usd / budget=, or lower duration, resolution or video count.",
+        )
+
+
+class QuotaExceededError(VeowrapError):
+    """The service refused the call for quota or rate reasons (HTTP 429) after retries.
+
+    Attributes:
+        retry_after: Seconds the service asked the caller to wait, when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        hint: str | None = None,
+        handle: OperationHandle | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, hint=hint, handle=handle)
+
+
+class ServiceUnavailableError(VeowrapError):
+    """The service kept failing (5xx, connection errors, timeouts) until retries ran out."""
+
+
+class SubmissionUncertainError(VeowrapError):
+    """A create call may or may not have been accepted, so it was not retried.
+
+    The request was sent but no answer arrived (a reset connection or a read timeout). The
+    service may have started a paid operation. veowrap never re-sends such a request by itself:
+    re-submitting could pay twice.
+
+    Attributes:
+        request: The request whose submission is uncertain.
+    """
+
+    def __init__(self, message: str, *, request: VideoRequest, hint: str | None = None) -> None:
+        self.request = request
+        super().__init__(message, hint=hint)
+
+
+class OperationFailedError(VeowrapError):
+    """The operation finished with an error reported by the service.
+
+    Attributes:
+        code: The service's error code (a google.rpc code number or a string code).
+        message: The service's message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | str | None,
+        hint: str | None = None,
+        handle: OperationHandle | None = None,
+    ) -> None:
+        self.code = code
+        super().__init__(message, hint=hint, handle=handle)
+
+
+class OperationCancelledError(OperationFailedError):
+    """The operation was cancelled before it produced a video."""
+
+
+class ContentFilteredError(VeowrapError):
+    """Every video of the operation was withheld by the service's safety filters.
+
+    Filtered videos are not billed.
+
+    Attributes:
+        reasons: The service's reasons, as given.
+        filtered_count: How many videos were withheld.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reasons: Sequence[str],
+        filtered_count: int,
+        handle: OperationHandle | None = None,
+    ) -> None:
+        self.reasons = tuple(reasons)
+        self.filtered_count = filtered_count
+        super().__init__(
+            message,
+            hint="Rephrase the prompt or change the input images; filtered videos are not billed.",
+            handle=handle,
+        )
+
+
+class OperationTimeoutError(VeowrapError):
+    """The deadline passed before the operation finished. The operation may still be running.
+
+    ``handle`` resumes the wait: ``generator.wait(error.handle)``.
+    """
+
+
+class OperationNotFoundError(VeowrapError):
+    """The service does not know the operation (wrong name, other project, or expired).
+
+    Generated videos and their operations are kept for about two days.
+    """
+
+
+class DownloadError(VeowrapError):
+    """A finished video could not be saved. Nothing partial is left at the destination."""
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

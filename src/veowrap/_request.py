@@ -1,0 +1,257 @@
+"""`VideoRequest`: everything one generation asks for, validated before anything is sent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from veowrap._errors import RequestValidationError
+from veowrap._media import ImageInput, VideoInput
+
+__all__ = [
+    "AspectRatio",
+    "MaskMode",
+    "PersonGeneration",
+    "ReferenceImage",
+    "Resolution",
+    "VideoMask",
+    "VideoRequest",
+    "Webhook",
+]
+
+AspectRatio = Literal["16:9", "9:16"]
+Resolution = Literal["360p", "720p", "1080p", "4k"]
+PersonGeneration = Literal["allow_all", "allow_adult", "dont_allow"]
+MaskMode = Literal["insert", "remove", "remove_static", "outpaint"]
+
+_MAX_PROMPT_CHARS = 8_000  # Veo counts 1,024 tokens; the catalog checks tokens per model.
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise _to_request_error(error, type(self).__name__) from None
+
+
+class ReferenceImage(_Frozen):
+    """An image that guides the video's subject (``asset``) or look (``style``, Vertex only)."""
+
+    image: ImageInput
+    reference_type: Literal["asset", "style"] = "asset"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_image(cls, value: Any) -> Any:
+        # A bare image (path, bytes, URI) is an asset reference: the common case reads simply.
+        if isinstance(value, (dict, ReferenceImage)):
+            return value
+        return {"image": value}
+
+
+class VideoMask(_Frozen):
+    """A mask for video editing on Vertex AI (insert, remove or outpaint a region)."""
+
+    image: ImageInput
+    mode: MaskMode
+
+
+class Webhook(_Frozen):
+    """Where the Gemini API should call back when the operation finishes."""
+
+    uris: tuple[str, ...] = Field(min_length=1)
+    user_metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class VideoRequest(_Frozen):
+    """One video generation request.
+
+    Every field is checked when the request is built, before any network call; a bad value
+    raises :class:`~veowrap.RequestValidationError` naming the field, the value and what is
+    allowed. Whether a *model* or *platform* accepts a field is checked when the request is
+    submitted.
+
+    Images and videos accept a path, bytes, or a ``gs://`` / Files API URI; the MIME type is
+    read from the content when not given.
+
+    Example:
+        >>> req = VideoRequest(prompt="a paper boat on a rainy street", duration_seconds=8)
+        >>> req.aspect_ratio is None
+        True
+    """
+
+    prompt: str | None = None
+    model: str | None = None
+    negative_prompt: str | None = None
+    number_of_videos: int | None = Field(default=None, ge=1, le=4)
+    duration_seconds: int | None = Field(default=None, ge=1, le=60)
+    aspect_ratio: AspectRatio | None = None
+    resolution: Resolution | None = None
+    person_generation: PersonGeneration | None = None
+    seed: int | None = Field(default=None, ge=0, le=4_294_967_295)
+    fps: int | None = Field(default=None, ge=1, le=60)
+    generate_audio: bool | None = None
+    enhance_prompt: bool | None = None
+    output_gcs_uri: str | None = None
+    compression_quality: Literal["optimized", "lossless"] | None = None
+    resize_mode: Literal["crop", "pad"] | None = None
+    labels: dict[str, str] | None = None
+    webhook: Webhook | None = None
+
+    image: ImageInput | None = None
+    last_frame: ImageInput | None = None
+    reference_images: tuple[ReferenceImage, ...] = Field(default=(), max_length=3)
+    video: VideoInput | None = None
+    mask: VideoMask | None = None
+
+    @field_validator("prompt", "negative_prompt")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        if value is not None:
+            if not value.strip():
+                raise ValueError("must not be blank")
+            if len(value) > _MAX_PROMPT_CHARS:
+                raise ValueError(f"is {len(value):,} characters; at most {_MAX_PROMPT_CHARS:,}")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str | None) -> str | None:
+        if value is not None:
+            value = value.removeprefix("models/")
+            if not value or any(c.isspace() or c == "/" for c in value):
+                raise ValueError("a model id has no spaces or slashes, e.g. 'veo-3.1-generate-001'")
+        return value
+
+    @field_validator("output_gcs_uri")
+    @classmethod
+    def _gcs(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("gs://") or len(value) <= len("gs://")):
+            raise ValueError("must be a Cloud Storage prefix such as 'gs://my-bucket/videos/'")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key in value or {}:
+            if not key or len(key) > 63 or not key[0].islower():
+                raise ValueError(
+                    f"label key {key!r} must start with a lower-case letter, 1-63 characters"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _combinations(self) -> VideoRequest:
+        if self.prompt is None and self.image is None and self.video is None:
+            raise _combo("prompt", None, "a prompt, an image or a video to extend")
+        if self.last_frame is not None and self.image is None:
+            raise _combo(
+                "last_frame",
+                self.last_frame,
+                "a last frame together with a first frame (image=)",
+                hint="Pass image= for the first frame as well.",
+            )
+        if self.video is not None and self.image is not None:
+            raise _combo(
+                "image",
+                self.image,
+                "either a first-frame image or a video to extend, not both",
+            )
+        if self.reference_images and (self.image is not None or self.video is not None):
+            raise _combo(
+                "reference_images",
+                f"{len(self.reference_images)} image(s)",
+                "reference images with a text prompt only (no first frame or video)",
+            )
+        return self
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The kinds of input this request carries, e.g. ``("text", "image", "last_frame")``."""
+        kinds = [
+            name
+            for name, present in (
+                ("text", self.prompt is not None),
+                ("image", self.image is not None),
+                ("last_frame", self.last_frame is not None),
+                ("reference_images", bool(self.reference_images)),
+                ("video", self.video is not None),
+                ("mask", self.mask is not None),
+            )
+            if present
+        ]
+        return tuple(kinds)
+
+    def fingerprint(self) -> str:
+        """A stable digest of the request's content, for journals and handles.
+
+        Two requests with the same fields and the same input bytes share a fingerprint.
+        """
+        payload = self.model_dump(mode="json", exclude_none=True)
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={value!r}"
+            for name, value in self.__dict__.items()
+            if value is not None and value != ()
+        )
+        return f"VideoRequest({fields})"
+
+
+def _combo(field: str, value: Any, allowed: str, *, hint: str | None = None) -> ValueError:
+    # Raised inside a validator, so pydantic wraps it; _to_request_error unwraps the original.
+    return _Combination(RequestValidationError(field, value, allowed, hint=hint))
+
+
+class _Combination(ValueError):
+    def __init__(self, error: RequestValidationError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _to_request_error(error: ValidationError, model_name: str) -> RequestValidationError:
+    first = error.errors(include_url=False)[0]
+    ctx = first.get("ctx") or {}
+    original = ctx.get("error")
+    if isinstance(original, _Combination):
+        return original.error
+    field = ".".join(str(part) for part in first["loc"]) or model_name
+    kind = first["type"]
+    message = first["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        allowed = f"the fields of {model_name}"
+        return RequestValidationError(
+            field,
+            first["input"],
+            allowed,
+            reason="unknown field",
+            hint="Check the spelling; see help(veowrap.VideoRequest) for every field.",
+        )
+    if kind == "literal_error":
+        allowed = message.removeprefix("Input should be ")
+        return RequestValidationError(field, first["input"], allowed)
+    if kind == "too_long":
+        return RequestValidationError(field, first["input"], f"at most {ctx['max_length']} items")
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = message.removeprefix("Input should ").removeprefix("be ").removeprefix("have ")
+        return RequestValidationError(
+            field, first["input"], f"a value {bound}".replace("a value at", "at")
+        )
+    return RequestValidationError(field, first["input"], _allowed_for(field), reason=message)
+
+
+def _allowed_for(field: str) -> str:
+    base = field.split(".")[0]
+    if base in ("image", "last_frame", "video", "mask") or "image" in field:
+        return "a path to an existing file, bytes, or a gs:// / Files API URI"
+    if base == "output_gcs_uri":
+        return "a gs://bucket/prefix/ URI"
+    return "see help(veowrap.VideoRequest)"
