@@ -1,5 +1,95 @@
-"""veowrap: dependable video generation with Google's video models."""
+"""veowrap: dependable video generation with Google's video models.
+
+Quick start::
+
+    import veowrap
+    gen = veowrap.VideoGenerator()
+    gen.generate("a paper boat on a rainy street").save("out/")
+
+Public names are loaded on first use, so ``import veowrap`` stays cheap; ``google.genai`` is
+imported only when a backend that needs it is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from veowrap._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from veowrap import events
+    from veowrap._async import AsyncVideoGenerator
+    from veowrap._core.retrying import RetryPolicy
+    from veowrap._core.schedule import PollSchedule
+    from veowrap._core.status import OperationStatus
+    from veowrap._errors import (
+        BudgetExceededError,
+        ConfigurationError,
+        ContentFilteredError,
+        DownloadError,
+        OperationCancelledError,
+        OperationFailedError,
+        OperationNotFoundError,
+        OperationTimeoutError,
+        QuotaExceededError,
+        RequestValidationError,
+        ServiceUnavailableError,
+        SubmissionUncertainError,
+        UnsupportedCapabilityError,
+        VeowrapError,
+    )
+    from veowrap._handle import OperationHandle
+    from veowrap._media import Image, Video
+    from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
+    from veowrap._result import GeneratedVideo, GenerationResult
+    from veowrap._sync import VideoGenerator
+
+_EXPORTS = {
+    "AsyncVideoGenerator": "veowrap._async",
+    "VideoGenerator": "veowrap._sync",
+    "VideoRequest": "veowrap._request",
+    "ReferenceImage": "veowrap._request",
+    "VideoMask": "veowrap._request",
+    "Webhook": "veowrap._request",
+    "Image": "veowrap._media",
+    "Video": "veowrap._media",
+    "OperationHandle": "veowrap._handle",
+    "OperationStatus": "veowrap._core.status",
+    "GenerationResult": "veowrap._result",
+    "GeneratedVideo": "veowrap._result",
+    "PollSchedule": "veowrap._core.schedule",
+    "RetryPolicy": "veowrap._core.retrying",
+    "BudgetExceededError": "veowrap._errors",
+    "ConfigurationError": "veowrap._errors",
+    "ContentFilteredError": "veowrap._errors",
+    "DownloadError": "veowrap._errors",
+    "OperationCancelledError": "veowrap._errors",
+    "OperationFailedError": "veowrap._errors",
+    "OperationNotFoundError": "veowrap._errors",
+    "OperationTimeoutError": "veowrap._errors",
+    "QuotaExceededError": "veowrap._errors",
+    "RequestValidationError": "veowrap._errors",
+    "ServiceUnavailableError": "veowrap._errors",
+    "SubmissionUncertainError": "veowrap._errors",
+    "UnsupportedCapabilityError": "veowrap._errors",
+    "VeowrapError": "veowrap._errors",
+}
+_SUBMODULES = {"events"}
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"veowrap.{name}")
+    else:
+        raise AttributeError(f"module 'veowrap' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -51,7 +51,7 @@ class _Media(BaseModel):
 
     @classmethod
     def _coerce(cls, value: Any) -> Any:
-        if isinstance(value, cls) or isinstance(value, dict):
+        if isinstance(value, (cls, dict)):
             return value
         if isinstance(value, (bytes, bytearray, memoryview)):
             return {"data": bytes(value)}

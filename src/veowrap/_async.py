@@ -1,0 +1,137 @@
+"""`AsyncVideoGenerator`: the asynchronous driver of the same plans as `VideoGenerator`."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any
+
+import tenacity
+
+from veowrap._core.plan import Call, Plan, Sleep
+from veowrap._core.status import OperationStatus
+from veowrap._errors import UnsupportedCapabilityError
+from veowrap._generator_base import BaseGenerator, EventHook
+from veowrap._handle import OperationHandle
+from veowrap._request import VideoRequest
+from veowrap._result import GenerationResult
+from veowrap.backends._protocol import AsyncBackend
+
+__all__ = ["AsyncVideoGenerator"]
+
+
+class AsyncVideoGenerator(BaseGenerator):
+    """Generates videos from async code; the same methods as :class:`VideoGenerator`, awaitable.
+
+    Example:
+        >>> async with AsyncVideoGenerator() as agen:                  # doctest: +SKIP
+        ...     result = await agen.generate("a paper boat", model="veo-3.1-generate-001")
+    """
+
+    def __init__(self, client: Any = None, *, backend: AsyncBackend | None = None, **settings: Any):
+        super().__init__(backend, client=client, **settings)
+
+    async def generate(
+        self,
+        prompt: str | VideoRequest | None = None,
+        *,
+        timeout: float | None = None,
+        on_event: EventHook | None = None,
+        cancel_on_timeout: bool = False,
+        **fields: Any,
+    ) -> GenerationResult:
+        """Submits a request and waits for its videos. See :meth:`VideoGenerator.generate`."""
+        request = self._request(prompt, fields)
+        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout)
+        outcome = await self._run(plan, on_event)
+        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+
+    async def submit(
+        self,
+        request: str | VideoRequest,
+        *,
+        on_event: EventHook | None = None,
+        **fields: Any,
+    ) -> OperationHandle:
+        """Submits a request and returns its handle, without waiting for the video."""
+        plan = self._submission(self._request(request, fields), None)
+        handle, _ = await self._run(plan, on_event)
+        assert isinstance(handle, OperationHandle)
+        return handle
+
+    async def wait(
+        self,
+        handle: OperationHandle | str,
+        *,
+        timeout: float | None = None,
+        on_event: EventHook | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> GenerationResult:
+        """Waits for a submitted operation (a handle, its JSON, or an operation name)."""
+        handle = OperationHandle.coerce(handle)
+        plan = self._waiting(
+            handle, self._deadline(timeout), poll_first=True, cancel_on_timeout=cancel_on_timeout
+        )
+        outcome = await self._run(plan, on_event, handle)
+        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+
+    async def status(self, handle: OperationHandle | str) -> OperationStatus:
+        """Reads the operation's status once, without waiting."""
+        result: OperationStatus = await self._run(self._status(handle), None)
+        return result
+
+    async def cancel(self, handle: OperationHandle | str) -> None:
+        """Cancels the operation where its route allows it."""
+        await self._run(self._cancelling(handle), None)
+
+    async def aclose(self) -> None:
+        """Releases the backend's connections."""
+        aclose = getattr(self._backend, "aclose", None)
+        if callable(aclose):
+            await aclose()
+
+    async def __aenter__(self) -> AsyncVideoGenerator:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _run(
+        self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
+    ) -> Any:
+        runner = self._runner(plan, hook, handle)
+        try:
+            while (action := runner.next()) is not None:
+                if isinstance(action, Sleep):
+                    await asyncio.sleep(action.seconds)
+                    continue
+                try:
+                    retrying = tenacity.AsyncRetrying(**self._retry_kwargs(action, hook))
+                    runner.reply(await retrying(self._call, action))
+                except Exception as error:
+                    runner.fail(error)
+        except BaseException as error:
+            runner.interrupted(error)
+            raise
+        return runner.result
+
+    async def _call(self, call: Call) -> Any:
+        backend = self._backend
+        if not isinstance(backend, AsyncBackend):
+            raise UnsupportedCapabilityError(
+                f"{backend!r} is a sync-only backend.", hint="Use VideoGenerator."
+            )
+        if call.op == "submit":
+            request, model = call.arg
+            return await backend.submit_async(request, model)
+        if call.op == "poll":
+            return await backend.poll_async(call.arg)
+        return await backend.cancel_async(call.arg)
+
+    def __repr__(self) -> str:
+        return f"AsyncVideoGenerator(backend={self._backend!r}, model={self.model!r})"

@@ -1,0 +1,323 @@
+"""What went wrong with a call, and what to do about it: retry, give up, or declare uncertainty.
+
+Everything here is pure: exceptions are read by duck typing (status codes, headers and class
+names), so the same rules cover google-genai's ``APIError``, the interactions client's errors,
+``httpx``/``httpx2``/``aiohttp`` transport errors and the standard library's, on every SDK
+version, without importing any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from veowrap._errors import (
+    ConfigurationError,
+    OperationNotFoundError,
+    QuotaExceededError,
+    RequestValidationError,
+    ServiceUnavailableError,
+    SubmissionUncertainError,
+    UnsupportedCapabilityError,
+    VeowrapError,
+)
+from veowrap._handle import OperationHandle
+from veowrap._request import VideoRequest
+
+__all__ = ["Fault", "Phase", "Verdict", "classify", "describe"]
+
+Phase = Literal["submit", "poll", "download", "cancel"]
+FaultKind = Literal["http", "connect", "timeout", "disconnect", "malformed", "auth", "other"]
+
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+# Transport exceptions raised before any byte of the request left this machine. Names, not
+# classes: httpx, httpx2 and aiohttp share them and none of them is a dependency of ours.
+_NOT_SENT = frozenset(
+    {
+        "ConnectError",
+        "ConnectTimeout",
+        "PoolTimeout",
+        "ConnectionRefusedError",
+        "ClientConnectorError",
+        "ClientConnectorDNSError",
+        "gaierror",
+    }
+)
+_TIMEOUTS = frozenset(
+    {"ReadTimeout", "WriteTimeout", "TimeoutException", "TimeoutError", "ServerTimeoutError"}
+)
+_DISCONNECTS = frozenset(
+    {
+        "RemoteProtocolError",
+        "ReadError",
+        "WriteError",
+        "NetworkError",
+        "ConnectionResetError",
+        "BrokenPipeError",
+        "ConnectionAbortedError",
+        "ServerDisconnectedError",
+        "ClientOSError",
+        "ClientPayloadError",
+        "IncompleteRead",
+        "RemoteDisconnected",
+        "NoResponseError",
+    }
+)
+_MALFORMED = frozenset({"JSONDecodeError", "ValidationError", "ResponseValidationError"})
+_AUTH = frozenset({"RefreshError", "DefaultCredentialsError", "InvalidOperation"})
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A neutral description of a failed call.
+
+    Attributes:
+        kind: The family of failure.
+        status: The HTTP status, for ``http`` faults.
+        retry_after: Seconds the server asked us to wait, if it said.
+        message: The server's or the exception's message (never contains credentials: request
+            headers are not part of any message read here).
+        reason: The Google status string, e.g. ``RESOURCE_EXHAUSTED``.
+    """
+
+    kind: FaultKind
+    status: int | None = None
+    retry_after: float | None = None
+    message: str = ""
+    reason: str | None = None
+
+    @property
+    def request_was_sent(self) -> bool:
+        """Whether the server may have received the request (and so may have acted on it)."""
+        return self.kind not in ("connect", "auth")
+
+    @property
+    def server_answered(self) -> bool:
+        """Whether the server answered with an error status: then it provably did not accept."""
+        return self.kind == "http"
+
+    def describe(self) -> str:
+        """A short text for logs and events, e.g. ``HTTP 429 RESOURCE_EXHAUSTED``."""
+        if self.kind == "http":
+            return f"HTTP {self.status} {self.reason or ''}".strip()
+        return f"{self.kind}: {self.message}" if self.message else self.kind
+
+
+def describe(error: BaseException) -> Fault:
+    """Reads any exception raised by an SDK call into a :class:`Fault`."""
+    status = _status_of(error)
+    if status is not None:
+        body = _body_of(error)
+        return Fault(
+            kind="http",
+            status=status,
+            retry_after=_retry_after(_headers_of(error), body),
+            message=_message_of(body) or _safe_str(error),
+            reason=_reason_of(body),
+        )
+    names = _class_names(error)
+    cause = error.__cause__ or error.__context__
+    cause_names = _class_names(cause) if cause is not None else set()
+    if names & _NOT_SENT or (("APIConnectionError" in names) and cause_names & _NOT_SENT):
+        return Fault(kind="connect", message=_safe_str(error))
+    if names & _TIMEOUTS or "APITimeoutError" in names:
+        return Fault(kind="timeout", message=_safe_str(error))
+    if names & _DISCONNECTS or cause_names & _DISCONNECTS or "APIConnectionError" in names:
+        return Fault(kind="disconnect", message=_safe_str(error))
+    if names & _MALFORMED:
+        return Fault(kind="malformed", message=_safe_str(error)[:200])
+    if names & _AUTH:
+        return Fault(kind="auth", message=_safe_str(error))
+    return Fault(kind="other", message=f"{type(error).__name__}: {_safe_str(error)}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do about a fault in a given phase."""
+
+    fault: Fault
+    phase: Phase
+    retry: bool
+    uncertain: bool = False
+
+    def error(
+        self,
+        *,
+        handle: OperationHandle | None = None,
+        request: VideoRequest | None = None,
+        model: str | None = None,
+    ) -> VeowrapError:
+        """The typed error to raise when the verdict is final (or retries ran out)."""
+        fault, phase = self.fault, self.phase
+        where = {
+            "submit": "submitting the request",
+            "poll": "reading the operation",
+            "download": "downloading the video",
+            "cancel": "cancelling the operation",
+        }[phase]
+        if self.uncertain and request is not None:
+            return SubmissionUncertainError(
+                f"The service may have accepted the request but no answer arrived "
+                f"({fault.describe()}); it was not re-sent, to avoid paying twice.",
+                request=request,
+                hint="Check the console or your billing for a new operation before retrying; "
+                "retry only if none was started.",
+            )
+        if fault.kind == "http":
+            status = fault.status or 0
+            text = f"HTTP {status} while {where}: {fault.message}".rstrip(": ")
+            if status == 429:
+                return QuotaExceededError(
+                    text,
+                    retry_after=fault.retry_after,
+                    hint="Lower the request rate or ask for more quota; the handle, if any, "
+                    "resumes the wait later.",
+                    handle=handle,
+                )
+            if status in RETRYABLE_STATUS:
+                return ServiceUnavailableError(
+                    text, hint="The service is having trouble; try again later.", handle=handle
+                )
+            if status == 404 and phase in ("poll", "cancel", "download"):
+                return OperationNotFoundError(
+                    text,
+                    hint="Check the operation name and project; operations and videos are kept "
+                    "for about two days.",
+                    handle=handle,
+                )
+            if status == 404:
+                return UnsupportedCapabilityError(
+                    text,
+                    hint=f"Check the model id{f' {model!r}' if model else ''} and the platform; "
+                    "veowrap.models() lists the models and where they live.",
+                )
+            if status in (401, 403) or (status == 400 and "api key" in fault.message.lower()):
+                return ConfigurationError(
+                    text,
+                    hint="Check the API key or credentials and that the project may use this "
+                    "model (GEMINI_API_KEY / GOOGLE_API_KEY, or `gcloud auth "
+                    "application-default login` for Vertex AI).",
+                    handle=handle,
+                )
+            if status == 400 and phase == "submit":
+                return RequestValidationError(
+                    "request",
+                    model,
+                    "what the service accepts for this model",
+                    reason=f"the service refused it: {fault.message}",
+                    hint="Change the field the message names; veowrap.capabilities(model) lists "
+                    "what the model takes.",
+                )
+            return VeowrapError(text, handle=handle)
+        if fault.kind == "auth":
+            return ConfigurationError(
+                f"Could not get credentials while {where}: {fault.message}",
+                hint="Run `gcloud auth application-default login` or pass credentials=.",
+                handle=handle,
+            )
+        return ServiceUnavailableError(
+            f"{fault.describe()} while {where}",
+            hint="Check the network; the handle, if any, resumes the work later.",
+            handle=handle,
+        )
+
+
+def classify(error: BaseException | Fault, phase: Phase) -> Verdict:
+    """Decides whether a failed call may be retried.
+
+    Reads, polls and downloads retry on 408/429/5xx, connection errors, timeouts and malformed
+    answers. A create is retried only when it provably was not accepted: the server answered
+    with an error status, or the connection failed before the request was sent. A create that
+    was sent but got no readable answer is *uncertain* and never retried.
+    """
+    fault = error if isinstance(error, Fault) else describe(error)
+    transient_http = fault.kind == "http" and fault.status in RETRYABLE_STATUS
+    if phase == "submit":
+        if transient_http or fault.kind == "connect":
+            return Verdict(fault, phase, retry=True)
+        uncertain = fault.kind in ("timeout", "disconnect", "malformed")
+        return Verdict(fault, phase, retry=False, uncertain=uncertain)
+    retry = transient_http or fault.kind in ("connect", "timeout", "disconnect", "malformed")
+    return Verdict(fault, phase, retry=retry)
+
+
+def _class_names(error: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(error).__mro__}
+
+
+def _status_of(error: BaseException) -> int | None:
+    for attribute in ("status_code", "code"):
+        value = getattr(error, attribute, None)
+        if isinstance(value, int) and 100 <= value <= 599:
+            return value
+    return None
+
+
+def _headers_of(error: BaseException) -> Mapping[str, str]:
+    headers = getattr(error, "headers", None)
+    if headers is None:
+        response = getattr(error, "response", None) or getattr(error, "raw_response", None)
+        headers = getattr(response, "headers", None)
+    return headers if isinstance(headers, Mapping) else {}
+
+
+def _body_of(error: BaseException) -> Any:
+    body = getattr(error, "details", None)
+    if body is None:
+        body = getattr(error, "body", None)
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return {"error": {"message": body if isinstance(body, str) else body.decode()}}
+    return body
+
+
+def _error_part(body: Any) -> Mapping[str, Any]:
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        if isinstance(inner, Mapping):
+            return inner
+    return {}
+
+
+def _message_of(body: Any) -> str:
+    message = _error_part(body).get("message")
+    return str(message).strip() if message else ""
+
+
+def _reason_of(body: Any) -> str | None:
+    status = _error_part(body).get("status")
+    return str(status) if status else None
+
+
+def _retry_after(headers: Mapping[str, str], body: Any) -> float | None:
+    value = None
+    for key, header in headers.items():
+        if key.lower() == "retry-after":
+            value = header
+            break
+    if value is not None:
+        # Google sends delta-seconds; an HTTP-date would need a clock, which this module has not.
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+    for detail in _error_part(body).get("details") or ():
+        if isinstance(detail, Mapping) and "retryDelay" in detail:
+            match = _DURATION.match(str(detail["retryDelay"]))
+            if match:
+                return float(match[1])
+    return None
+
+
+def _safe_str(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # a broken __str__ must not hide the original failure
+        return type(error).__name__

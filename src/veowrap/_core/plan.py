@@ -1,0 +1,301 @@
+"""The generation flow as plans: generators that yield I/O actions and receive their results.
+
+A plan never performs I/O. It yields :class:`Call` (ask the backend for something),
+:class:`Sleep` and :class:`Emit` (report an event), and the driver sends back each call's
+result, or throws the call's exception into the plan once tenacity has given up on it. The sync
+and async generators run the very same plans; they differ only in how they sleep and call.
+This mirrors tenacity, whose ``BaseRetrying.iter`` returns actions that ``Retrying`` and
+``AsyncRetrying`` perform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeAlias
+
+from veowrap._core.faults import classify
+from veowrap._core.schedule import PollSchedule
+from veowrap._core.status import (
+    MalformedResponse,
+    OperationStatus,
+    read_interaction,
+    read_operation,
+)
+from veowrap._errors import (
+    ContentFilteredError,
+    OperationCancelledError,
+    OperationFailedError,
+    OperationTimeoutError,
+    ServiceUnavailableError,
+    VeowrapError,
+)
+from veowrap._events import Completed, Event, Failed, Polled, Submitted
+from veowrap._handle import OperationHandle, Platform, Route
+from veowrap._request import VideoRequest
+
+__all__ = [
+    "Action",
+    "Call",
+    "Emit",
+    "Outcome",
+    "Plan",
+    "Sleep",
+    "cancel_plan",
+    "read_status",
+    "status_plan",
+    "submit_plan",
+    "wait_plan",
+]
+
+# Unreadable answers tolerated in a row while waiting before giving up.
+_MAX_MALFORMED_POLLS = 3
+
+
+@dataclass(frozen=True)
+class Call:
+    """Ask the backend to ``op``: ``submit`` a ``(request, model)``, ``poll``/``cancel`` a handle.
+
+    The driver retries the call with tenacity under the rules for ``op`` until ``deadline``.
+    """
+
+    op: Literal["submit", "poll", "cancel"]
+    arg: Any
+    deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Wait ``seconds`` before the next action."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Report ``event`` to the caller's ``on_event`` hook and the log."""
+
+    event: Event
+
+
+Action: TypeAlias = Call | Sleep | Emit
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished wait: the handle, the final status, and how long it took on the driver's clock."""
+
+    handle: OperationHandle
+    status: OperationStatus
+    elapsed: float
+    polls: int
+
+
+Plan: TypeAlias = Generator[Action, Any, Any]
+
+
+def read_status(raw: Any, route: Route) -> OperationStatus:
+    """Reads an SDK object into an :class:`OperationStatus` according to its route."""
+    return read_interaction(raw) if route == "interactions" else read_operation(raw)
+
+
+def submit_plan(
+    request: VideoRequest,
+    *,
+    platform: Platform,
+    route: Route,
+    model: str,
+    deadline: float | None,
+    now_utc: Callable[[], datetime],
+) -> Generator[Action, Any, tuple[OperationHandle, OperationStatus]]:
+    """Submits ``request`` once (retried only where it provably was not accepted)."""
+    try:
+        raw = yield Call("submit", (request, model), deadline)
+    except VeowrapError:
+        raise
+    except Exception as error:
+        verdict = classify(error, "submit")
+        failure = verdict.error(request=request, model=model)
+        yield Emit(Failed(error=str(failure), handle=None))
+        raise failure from error
+    try:
+        status = read_status(raw, route)
+    except MalformedResponse as error:
+        failure = classify(error, "submit").error(request=request, model=model)
+        yield Emit(Failed(error=str(failure), handle=None))
+        raise failure from error
+    handle = OperationHandle(
+        name=status.name,
+        platform=platform,
+        route=route,
+        model=model,
+        submitted_at=now_utc(),
+        request_fingerprint=request.fingerprint(),
+        expected_videos=request.number_of_videos or 1,
+    )
+    yield Emit(Submitted(handle))
+    return handle, status
+
+
+def wait_plan(
+    handle: OperationHandle,
+    *,
+    schedule: PollSchedule,
+    deadline: float | None,
+    clock: Callable[[], float],
+    rand: Callable[[], float],
+    poll_first: bool,
+    cancel_on_timeout: bool = False,
+    known: OperationStatus | None = None,
+) -> Generator[Action, Any, Outcome]:
+    """Polls ``handle`` until it is done, the deadline passes, or an error is final.
+
+    Args:
+        handle: The operation to wait for.
+        schedule: When to poll.
+        deadline: The driver-clock time to give up at, or ``None`` to wait indefinitely.
+        clock: The driver's monotonic clock.
+        rand: Uniform random numbers in [0, 1) for jitter.
+        poll_first: Poll at once (resuming) instead of after ``schedule.first_delay``.
+        cancel_on_timeout: Cancel the operation before raising ``OperationTimeoutError``.
+        known: A status already read (a create that answered with a finished job).
+    """
+    start = clock()
+    polls = 0
+    malformed = 0
+    delay = 0.0 if poll_first else schedule.delay_after(0, rand())
+    status = known
+    while status is None or not status.done:
+        last_chance = False
+        if deadline is not None:
+            remaining = deadline - clock()
+            last_chance = delay >= remaining
+            delay = max(0.0, min(delay, remaining))
+        if delay > 0:
+            yield Sleep(delay)
+        try:
+            raw = yield Call("poll", handle, deadline)
+            status = read_status(raw, handle.route)
+            malformed = 0
+        except MalformedResponse as error:
+            malformed += 1
+            if malformed > _MAX_MALFORMED_POLLS:
+                unreadable = ServiceUnavailableError(
+                    f"The service answered {malformed} polls in a row with something that is "
+                    f"not an operation ({error}).",
+                    hint="Try again later with generator.wait(handle).",
+                    handle=handle,
+                )
+                yield Emit(Failed(error=str(unreadable), handle=handle))
+                raise unreadable from error
+            status = None
+        except VeowrapError:
+            raise
+        except Exception as error:
+            verdict = classify(error, "poll")
+            if verdict.retry and deadline is not None and clock() >= deadline - 1e-3:
+                yield from _time_out(handle, clock() - start, cancel_on_timeout, cause=error)
+            failure = verdict.error(handle=handle)
+            yield Emit(Failed(error=str(failure), handle=handle))
+            raise failure from error
+        polls += 1
+        done = status is not None and status.done
+        if not done and (last_chance or (deadline is not None and clock() >= deadline)):
+            yield from _time_out(handle, clock() - start, cancel_on_timeout)
+        delay = 0.0 if done else schedule.delay_after(polls, rand())
+        yield Emit(
+            Polled(
+                handle=handle,
+                poll_count=polls,
+                elapsed=clock() - start,
+                done=done,
+                next_poll_in=None if done else delay,
+            )
+        )
+    outcome = Outcome(handle=handle, status=status, elapsed=clock() - start, polls=polls)
+    try:
+        check_finished(outcome)
+    except Exception as failure:
+        yield Emit(Failed(error=str(failure), handle=handle))
+        raise
+    yield Emit(
+        Completed(
+            handle=handle,
+            videos=len(status.videos),
+            filtered=status.filtered_count,
+            elapsed=outcome.elapsed,
+        )
+    )
+    return outcome
+
+
+def check_finished(outcome: Outcome) -> None:
+    """Raises the typed error for a finished operation that produced no usable video."""
+    status, handle = outcome.status, outcome.handle
+    if status.state == "cancelled":
+        raise OperationCancelledError(
+            "The operation was cancelled before it produced a video.",
+            code=status.error_code or "CANCELLED",
+            handle=handle,
+        )
+    if status.state == "failed":
+        raise OperationFailedError(
+            f"The operation failed: {status.error_message} (code {status.error_code}).",
+            code=status.error_code,
+            hint="Read the message: it usually names the input or parameter at fault.",
+            handle=handle,
+        )
+    if not status.videos:
+        reasons = status.filtered_reasons or ("no reason given",)
+        raise ContentFilteredError(
+            f"All {max(status.filtered_count, 1)} video(s) were withheld by safety filters: "
+            f"{'; '.join(reasons)}",
+            reasons=reasons,
+            filtered_count=max(status.filtered_count, 1),
+            handle=handle,
+        )
+
+
+def _time_out(
+    handle: OperationHandle,
+    elapsed: float,
+    cancel: bool,
+    cause: BaseException | None = None,
+) -> Generator[Action, Any, None]:
+    if cancel:
+        try:
+            yield Call("cancel", handle, None)
+        except Exception as error:  # the timeout is what the caller needs to hear about
+            cause = cause or error
+    failure = OperationTimeoutError(
+        f"The operation did not finish within the deadline ({elapsed:.1f} s)"
+        + ("; it was cancelled." if cancel else "; it may still be running."),
+        hint=None
+        if cancel
+        else "Resume with generator.wait(error.handle) or save error.handle.to_json().",
+        handle=handle,
+    )
+    yield Emit(Failed(error=str(failure), handle=handle))
+    raise failure from cause
+
+
+def status_plan(handle: OperationHandle) -> Generator[Action, Any, OperationStatus]:
+    """Reads the status once (with the usual read retries)."""
+    try:
+        raw = yield Call("poll", handle, None)
+        return read_status(raw, handle.route)
+    except VeowrapError:
+        raise
+    except Exception as error:
+        raise classify(error, "poll").error(handle=handle) from error
+
+
+def cancel_plan(handle: OperationHandle) -> Generator[Action, Any, None]:
+    """Asks the service to cancel ``handle``."""
+    try:
+        yield Call("cancel", handle, None)
+    except VeowrapError:
+        raise
+    except Exception as error:
+        raise classify(error, "cancel").error(handle=handle) from error

@@ -1,0 +1,103 @@
+"""Request-level retry rules, expressed as tenacity arguments.
+
+Tenacity performs the retries (``Retrying`` in the sync driver, ``AsyncRetrying`` in the async
+one); this module only decides: which failures are retried (:func:`classify`), how long to
+wait (exponential with jitter, never less than the server's ``Retry-After``), and when to stop
+(attempts used up, or the next wait would cross the caller's deadline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tenacity import RetryCallState
+
+from veowrap._core.faults import Phase, classify, describe
+from veowrap._events import Retrying
+
+__all__ = ["RetryPolicy", "retry_arguments"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry transient failures of a single call.
+
+    Attributes:
+        attempts: Calls at most, the first included.
+        initial_delay: Seconds before the first retry.
+        max_delay: Upper bound of one wait.
+        multiplier: Growth of the wait per attempt.
+        jitter: Fraction of the wait added at random (spreads clients apart).
+    """
+
+    attempts: int = 6
+    initial_delay: float = 1.0
+    max_delay: float = 30.0
+    multiplier: float = 2.0
+    jitter: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.initial_delay < 0 or self.max_delay < self.initial_delay:
+            raise ValueError(
+                f"RetryPolicy needs attempts >= 1 and 0 <= initial_delay <= max_delay, got {self}"
+            )
+
+    def delay(self, attempt: int, retry_after: float | None, rand: float) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        base = min(self.max_delay, self.initial_delay * self.multiplier ** (attempt - 1))
+        base *= 1 + self.jitter * rand
+        return max(base, retry_after or 0.0)
+
+
+def retry_arguments(
+    policy: RetryPolicy,
+    phase: Phase,
+    *,
+    deadline: float | None,
+    clock: Callable[[], float],
+    rand: Callable[[], float],
+    on_retry: Callable[[Retrying], None],
+) -> dict[str, Any]:
+    """Keyword arguments for ``tenacity.Retrying`` / ``tenacity.AsyncRetrying``.
+
+    Args:
+        policy: Attempts and delays.
+        phase: What the retried call does; decides which failures are retryable.
+        deadline: The caller's deadline on ``clock``'s scale, or ``None``.
+        clock: The driver's monotonic clock.
+        rand: The driver's source of uniform random numbers in [0, 1).
+        on_retry: Receives a :class:`~veowrap.events.Retrying` event before each wait.
+    """
+
+    def should_retry(state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        return error is not None and classify(error, phase).retry
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = describe(error).retry_after if error is not None else None
+        return policy.delay(state.attempt_number, retry_after, rand())
+
+    def stop(state: RetryCallState) -> bool:
+        if state.attempt_number >= policy.attempts:
+            return True
+        return deadline is not None and clock() + state.upcoming_sleep > deadline
+
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        cause = describe(error).describe() if error is not None else "unknown"
+        on_retry(
+            Retrying(
+                phase=phase, attempt=state.attempt_number, delay=state.upcoming_sleep, cause=cause
+            )
+        )
+
+    return {
+        "retry": should_retry,
+        "wait": wait,
+        "stop": stop,
+        "before_sleep": before_sleep,
+        "reraise": True,
+    }

@@ -1,0 +1,85 @@
+"""When to poll: a first delay, growing intervals, a cap, jitter, and the caller's deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+__all__ = ["LatencyProfile", "PollSchedule"]
+
+LatencyProfile = Literal["balanced", "low", "economy"]
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """A polling schedule. Pure: delays are computed from counts and a random number.
+
+    The default suits Veo, whose jobs take from about 11 s to several minutes: nothing is
+    asked before the shortest job could finish, then the interval grows from ``interval`` by
+    ``growth`` per poll up to ``max_interval``. Jitter spreads many jobs' polls apart.
+
+    Attributes:
+        first_delay: Seconds from submission to the first poll.
+        interval: Seconds between the first and second polls.
+        growth: Factor applied to the interval after each poll.
+        max_interval: Upper bound for the interval.
+        jitter: Fraction of the interval added or removed at random (0.1 = ±10 %).
+    """
+
+    first_delay: float = 10.0
+    interval: float = 5.0
+    growth: float = 1.15
+    max_interval: float = 15.0
+    jitter: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.first_delay < 0 or self.interval <= 0 or self.max_interval < self.interval:
+            raise ValueError(
+                "PollSchedule needs first_delay >= 0 and 0 < interval <= max_interval, got "
+                f"first_delay={self.first_delay}, interval={self.interval}, "
+                f"max_interval={self.max_interval}"
+            )
+        if self.growth < 1 or not 0 <= self.jitter < 1:
+            raise ValueError("PollSchedule needs growth >= 1 and 0 <= jitter < 1")
+
+    @classmethod
+    def profile(cls, name: LatencyProfile = "balanced") -> PollSchedule:
+        """A named schedule.
+
+        ``balanced`` is the default; ``low`` polls every second for the lowest detection lag;
+        ``economy`` polls rarely, for large batches under tight quotas.
+        """
+        if name == "low":
+            return cls(first_delay=1.0, interval=1.0, growth=1.0, max_interval=1.0, jitter=0.05)
+        if name == "economy":
+            return cls(first_delay=30.0, interval=15.0, growth=1.2, max_interval=30.0)
+        return cls()
+
+    @classmethod
+    def fixed(cls, seconds: float) -> PollSchedule:
+        """Polls every ``seconds``, starting ``seconds`` after submission, without jitter."""
+        return cls(
+            first_delay=seconds, interval=seconds, growth=1.0, max_interval=seconds, jitter=0
+        )
+
+    def scaled(self, factor: float) -> PollSchedule:
+        """The same shape with every duration multiplied by ``factor`` (tests use tiny ones)."""
+        return replace(
+            self,
+            first_delay=self.first_delay * factor,
+            interval=self.interval * factor,
+            max_interval=self.max_interval * factor,
+        )
+
+    def delay_after(self, polls: int, rand: float) -> float:
+        """Seconds to wait before the next poll.
+
+        Args:
+            polls: How many polls were made so far (0 before the first).
+            rand: A uniform random number in [0, 1) supplied by the driver.
+        """
+        if polls <= 0:
+            base = self.first_delay
+        else:
+            base = min(self.max_interval, self.interval * self.growth ** (polls - 1))
+        return max(0.0, base * (1 + self.jitter * (2 * rand - 1)))

@@ -1,0 +1,248 @@
+"""What the sync and async generators share: settings, request building, plans, events.
+
+Like httpx's ``BaseClient``, this class builds and decides; ``VideoGenerator`` and
+``AsyncVideoGenerator`` only perform the actions the plans yield.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from veowrap._core.plan import (
+    Call,
+    Emit,
+    Plan,
+    Sleep,
+    cancel_plan,
+    status_plan,
+    submit_plan,
+    wait_plan,
+)
+from veowrap._core.retrying import RetryPolicy, retry_arguments
+from veowrap._core.schedule import PollSchedule
+from veowrap._download import Downloader
+from veowrap._errors import RequestValidationError, VeowrapError
+from veowrap._events import Event, Submitted
+from veowrap._handle import OperationHandle, utcnow
+from veowrap._request import VideoRequest
+from veowrap.backends._protocol import AsyncBackend, Backend
+
+__all__ = ["BaseGenerator", "EventHook", "PlanRunner"]
+
+logger = logging.getLogger("veowrap")
+
+EventHook = Callable[[Event], None]
+
+
+class BaseGenerator:
+    """Shared configuration and plan building for the generators."""
+
+    def __init__(
+        self,
+        backend: Backend | AsyncBackend | None,
+        *,
+        client: Any = None,
+        api_key: str | None = None,
+        vertexai: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Any = None,
+        model: str | None = None,
+        poll_schedule: PollSchedule | None = None,
+        retry_policy: RetryPolicy | None = None,
+        timeout: float | None = 900.0,
+    ) -> None:
+        if backend is None:
+            from veowrap.backends.genai import GenAIBackend
+
+            backend = GenAIBackend(
+                client,
+                api_key=api_key,
+                vertexai=vertexai,
+                project=project,
+                location=location,
+                credentials=credentials,
+            )
+        self._backend = backend
+        self.model = model
+        self.poll_schedule = poll_schedule or PollSchedule()
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.timeout = timeout
+        self._clock: Callable[[], float] = time.monotonic
+        self._rand: Callable[[], float] = random.random
+
+    @property
+    def backend(self) -> Backend | AsyncBackend:
+        """The backend this generator drives."""
+        return self._backend
+
+    # -- building requests and plans ----------------------------------------------------------
+
+    def _request(self, prompt: str | VideoRequest | None, fields: dict[str, Any]) -> VideoRequest:
+        if isinstance(prompt, VideoRequest):
+            if fields:
+                return VideoRequest(**{**_fields_of(prompt), **fields})
+            return prompt
+        if prompt is not None and not isinstance(prompt, str):
+            raise RequestValidationError("prompt", prompt, "a string or a VideoRequest")
+        return VideoRequest(prompt=prompt, **fields)
+
+    def _submission(self, request: VideoRequest, deadline: float | None) -> Plan:
+        model = request.model or self.model or self._backend.default_model()
+        self._backend.prepare(request, model)
+        return submit_plan(
+            request,
+            platform=self._backend.platform,
+            route=self._backend.route_for(model),
+            model=model,
+            deadline=deadline,
+            now_utc=self._now_utc,
+        )
+
+    def _generation(
+        self, request: VideoRequest, deadline: float | None, cancel_on_timeout: bool
+    ) -> Plan:
+        submission = self._submission(request, deadline)  # validates now, before any I/O
+        return self._submit_then_wait(submission, deadline, cancel_on_timeout)
+
+    def _submit_then_wait(
+        self, submission: Plan, deadline: float | None, cancel_on_timeout: bool
+    ) -> Plan:
+        handle, status = yield from submission
+        return (
+            yield from self._waiting(
+                handle,
+                deadline,
+                poll_first=False,
+                cancel_on_timeout=cancel_on_timeout,
+                known=status if status.done else None,
+            )
+        )
+
+    def _waiting(
+        self,
+        handle: OperationHandle,
+        deadline: float | None,
+        *,
+        poll_first: bool,
+        cancel_on_timeout: bool = False,
+        known: Any = None,
+    ) -> Plan:
+        return wait_plan(
+            handle,
+            schedule=self.poll_schedule,
+            deadline=deadline,
+            clock=self._clock,
+            rand=self._rand,
+            poll_first=poll_first,
+            cancel_on_timeout=cancel_on_timeout,
+            known=known,
+        )
+
+    def _status(self, handle: OperationHandle | str) -> Plan:
+        return status_plan(OperationHandle.coerce(handle))
+
+    def _cancelling(self, handle: OperationHandle | str) -> Plan:
+        return cancel_plan(OperationHandle.coerce(handle))
+
+    def _deadline(self, timeout: float | None) -> float | None:
+        timeout = self.timeout if timeout is None else timeout
+        if timeout is not None and timeout <= 0:
+            raise RequestValidationError("timeout", timeout, "a positive number of seconds")
+        return None if timeout is None else self._clock() + timeout
+
+    def _retry_kwargs(self, call: Call, hook: EventHook | None) -> dict[str, Any]:
+        return retry_arguments(
+            self.retry_policy,
+            call.op,
+            deadline=call.deadline,
+            clock=self._clock,
+            rand=self._rand,
+            on_retry=lambda event: self._emit(event, hook),
+        )
+
+    def _downloader(self, hook: EventHook | None) -> Downloader:
+        return Downloader(
+            self._backend.open_video,
+            policy=self.retry_policy,
+            on_event=lambda event: self._emit(event, hook),
+        )
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _emit(self, event: Event, hook: EventHook | None) -> None:
+        logger.debug("%s", event)
+        if isinstance(event, Submitted):
+            logger.info("submitted %s", event.handle.name)
+        if hook is not None:
+            hook(event)
+
+    def _now_utc(self) -> datetime:
+        return utcnow()
+
+    def _runner(
+        self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
+    ) -> PlanRunner:
+        return PlanRunner(plan, lambda event: self._emit(event, hook), handle)
+
+
+class PlanRunner:
+    """Steps a plan for a driver: reports events itself, hands out the actions needing I/O.
+
+    A driver loops ``while (action := runner.next()) is not None``, performs the action, and
+    answers with :meth:`reply` or :meth:`fail`; then reads :attr:`result`.
+    """
+
+    def __init__(
+        self, plan: Plan, emit: Callable[[Event], None], handle: OperationHandle | None
+    ) -> None:
+        self._plan = plan
+        self._emit = emit
+        self._reply: Any = None
+        self._failure: Exception | None = None
+        self.handle = handle
+        self.result: Any = None
+
+    def next(self) -> Call | Sleep | None:
+        """The next action the driver must perform, or ``None`` when the plan has finished."""
+        while True:
+            reply, failure = self._reply, self._failure
+            self._reply, self._failure = None, None
+            try:
+                action = self._plan.throw(failure) if failure else self._plan.send(reply)
+            except StopIteration as stop:
+                self.result = stop.value
+                return None
+            if not isinstance(action, Emit):
+                return action
+            if isinstance(action.event, Submitted):
+                self.handle = action.event.handle
+            self._emit(action.event)
+
+    def reply(self, value: Any) -> None:
+        """Answers the last action with its result."""
+        self._reply = value
+
+    def fail(self, error: Exception) -> None:
+        """Answers the last action with the exception it ended with (after retries)."""
+        self._failure = error
+
+    def interrupted(self, error: BaseException) -> None:
+        """Attaches the resume handle to an interruption (Ctrl-C, cancellation, a crash)."""
+        if self.handle is None or isinstance(error, VeowrapError):
+            return
+        text = (
+            f"veowrap: operation {self.handle.name} is still running on the server; resume it "
+            f"with generator.wait(OperationHandle.from_json({self.handle.to_json()!r}))"
+        )
+        error.add_note(text)
+        logger.warning("%s", text)
+
+
+def _fields_of(request: VideoRequest) -> dict[str, Any]:
+    return {name: getattr(request, name) for name in VideoRequest.model_fields}

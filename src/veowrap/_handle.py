@@ -1,0 +1,128 @@
+"""`OperationHandle`: everything needed to find a running generation again, and no secrets."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from veowrap._errors import RequestValidationError
+
+__all__ = ["OperationHandle", "Platform", "Route"]
+
+Platform = Literal["gemini", "vertex"]
+Route = Literal["operations", "interactions"]
+
+_VERTEX_NAME = re.compile(
+    r"^(?:projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/)?"
+    r"publishers/google/models/(?P<model>[^/]+)/operations/[^/]+$"
+)
+_GEMINI_NAME = re.compile(r"^models/(?P<model>[^/]+)/operations/[^/]+$")
+_VERTEX_INTERACTION = re.compile(
+    r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/interactions/(?P<id>[^/]+)$"
+)
+_INTERACTION_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+class OperationHandle(BaseModel):
+    """A reference to a submitted generation that can be saved and resumed later.
+
+    A handle holds the platform, the route, the model, the operation name, when it was
+    submitted and a fingerprint of the request. It never holds credentials, so its JSON can be
+    written to disk or logs. Pass it (or just the operation name) to ``wait`` or ``status``.
+
+    Example:
+        >>> h = OperationHandle.from_name("models/veo-3.0-generate-preview/operations/abc123")
+        >>> (h.platform, h.route, h.model)
+        ('gemini', 'operations', 'veo-3.0-generate-preview')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = Field(min_length=1)
+    platform: Platform
+    route: Route = "operations"
+    model: str | None = None
+    submitted_at: datetime | None = None
+    request_fingerprint: str | None = None
+    expected_videos: int | None = None
+
+    @classmethod
+    def from_name(cls, name: str) -> OperationHandle:
+        """Builds a handle from a bare operation name or interaction id.
+
+        The platform and route are inferred from the name's shape: ``projects/…`` and
+        ``publishers/…`` names are Vertex AI operations, ``models/…/operations/…`` are Gemini API
+        operations, and a bare id is a Gemini API interaction.
+
+        Raises:
+            RequestValidationError: The name has none of these shapes.
+        """
+        name = name.strip()
+        if match := _VERTEX_NAME.match(name):
+            return cls(name=name, platform="vertex", model=match["model"])
+        if match := _GEMINI_NAME.match(name):
+            return cls(name=name, platform="gemini", model=match["model"])
+        if _VERTEX_INTERACTION.match(name):
+            return cls(name=name, platform="vertex", route="interactions")
+        if _INTERACTION_ID.match(name):
+            return cls(name=name, platform="gemini", route="interactions")
+        raise RequestValidationError(
+            "handle",
+            name,
+            "an operation name such as 'models/M/operations/ID' (Gemini API), "
+            "'projects/P/locations/L/publishers/google/models/M/operations/ID' (Vertex AI), "
+            "an interaction id, or a handle's JSON",
+        )
+
+    @classmethod
+    def coerce(cls, value: OperationHandle | str) -> OperationHandle:
+        """Accepts a handle, its JSON, or a bare operation name."""
+        if isinstance(value, OperationHandle):
+            return value
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            return cls.from_json(value)
+        if isinstance(value, str):
+            return cls.from_name(value)
+        raise RequestValidationError(
+            "handle", value, "an OperationHandle, its JSON, or an operation name"
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> OperationHandle:
+        """Loads a handle saved with :meth:`to_json`."""
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as error:
+            raise RequestValidationError(
+                "handle",
+                text if isinstance(text, str) else text.decode(errors="replace"),
+                "JSON written by OperationHandle.to_json()",
+                reason=error.errors(include_url=False)[0]["msg"],
+            ) from None
+
+    def to_json(self) -> str:
+        """Serialises the handle (no secrets) to a JSON string."""
+        return self.model_dump_json(exclude_none=True)
+
+    @property
+    def project(self) -> str | None:
+        """The Vertex AI project named in the operation, if any."""
+        match = _VERTEX_NAME.match(self.name) or _VERTEX_INTERACTION.match(self.name)
+        return match["project"] if match else None
+
+    @property
+    def location(self) -> str | None:
+        """The Vertex AI location named in the operation, if any."""
+        match = _VERTEX_NAME.match(self.name) or _VERTEX_INTERACTION.match(self.name)
+        return match["location"] if match else None
+
+    def __repr__(self) -> str:
+        return f"OperationHandle({self.name!r}, platform={self.platform!r}, route={self.route!r})"
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, for ``submitted_at``."""
+    return datetime.now(UTC)

@@ -1,0 +1,172 @@
+"""`VideoGenerator`: the synchronous driver. It performs the core's actions and nothing else."""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any
+
+import tenacity
+
+from veowrap._core.plan import Call, Plan, Sleep
+from veowrap._core.status import OperationStatus
+from veowrap._errors import UnsupportedCapabilityError
+from veowrap._generator_base import BaseGenerator, EventHook
+from veowrap._handle import OperationHandle
+from veowrap._request import VideoRequest
+from veowrap._result import GenerationResult
+from veowrap.backends._protocol import Backend
+
+__all__ = ["VideoGenerator"]
+
+
+class VideoGenerator(BaseGenerator):
+    """Generates videos synchronously.
+
+    With no arguments it reads the same environment as ``genai.Client()``
+    (``GEMINI_API_KEY``/``GOOGLE_API_KEY``, ``GOOGLE_GENAI_USE_VERTEXAI``,
+    ``GOOGLE_CLOUD_PROJECT``/``GOOGLE_CLOUD_LOCATION``, ``GOOGLE_GEMINI_BASE_URL``…).
+
+    Args:
+        client: A ready ``google.genai.Client``.
+        backend: A backend object instead of the google-genai one.
+        api_key: A Gemini API key (or Vertex AI express-mode key).
+        vertexai: Use Vertex AI.
+        project: Google Cloud project (Vertex AI).
+        location: Google Cloud region (Vertex AI).
+        credentials: google-auth credentials (Vertex AI).
+        model: The model used when a request names none.
+        poll_schedule: When to poll (default: tuned for Veo's latency).
+        retry_policy: How transient failures of single calls are retried.
+        timeout: Default seconds ``generate``/``wait`` may take (``None``: no limit).
+
+    Example:
+        >>> gen = VideoGenerator()                                   # doctest: +SKIP
+        >>> gen.generate("a paper boat on a rainy street").save("out/")  # doctest: +SKIP
+    """
+
+    def __init__(self, client: Any = None, *, backend: Backend | None = None, **settings: Any):
+        super().__init__(backend, client=client, **settings)
+
+    def generate(
+        self,
+        prompt: str | VideoRequest | None = None,
+        *,
+        timeout: float | None = None,
+        on_event: EventHook | None = None,
+        cancel_on_timeout: bool = False,
+        **fields: Any,
+    ) -> GenerationResult:
+        """Submits a request and waits for its videos.
+
+        Args:
+            prompt: The prompt, or a complete :class:`VideoRequest`.
+            timeout: Seconds to wait in all (default: the generator's ``timeout``).
+            on_event: Receives :mod:`veowrap.events` as the job progresses.
+            cancel_on_timeout: Cancel the job (where the route can) when the deadline passes.
+            **fields: Any :class:`VideoRequest` field, e.g. ``model=``, ``duration_seconds=``.
+
+        Raises:
+            RequestValidationError: Bad input, before any network call.
+            SubmissionUncertainError: The create may have been accepted; it was not re-sent.
+            OperationTimeoutError: The deadline passed; ``error.handle`` resumes the wait.
+            ContentFilteredError: Every video was withheld by safety filters.
+            OperationFailedError: The service reported a failure.
+        """
+        request = self._request(prompt, fields)
+        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout)
+        outcome = self._run(plan, on_event)
+        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+
+    def submit(
+        self,
+        request: str | VideoRequest,
+        *,
+        on_event: EventHook | None = None,
+        **fields: Any,
+    ) -> OperationHandle:
+        """Submits a request and returns its handle at once, without waiting."""
+        handle, _ = self._run(self._submission(self._request(request, fields), None), on_event)
+        assert isinstance(handle, OperationHandle)
+        return handle
+
+    def wait(
+        self,
+        handle: OperationHandle | str,
+        *,
+        timeout: float | None = None,
+        on_event: EventHook | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> GenerationResult:
+        """Waits for a submitted operation (a handle, its JSON, or an operation name)."""
+        handle = OperationHandle.coerce(handle)
+        plan = self._waiting(
+            handle, self._deadline(timeout), poll_first=True, cancel_on_timeout=cancel_on_timeout
+        )
+        outcome = self._run(plan, on_event, handle)
+        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+
+    def status(self, handle: OperationHandle | str) -> OperationStatus:
+        """Reads the operation's status once, without waiting."""
+        result: OperationStatus = self._run(self._status(handle), None)
+        return result
+
+    def cancel(self, handle: OperationHandle | str) -> None:
+        """Cancels the operation where its route allows it.
+
+        Raises:
+            UnsupportedCapabilityError: The route cannot cancel (Veo operations).
+        """
+        self._run(self._cancelling(handle), None)
+
+    def close(self) -> None:
+        """Releases the backend's connections."""
+        close = getattr(self._backend, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> VideoGenerator:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _run(
+        self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
+    ) -> Any:
+        runner = self._runner(plan, hook, handle)
+        try:
+            while (action := runner.next()) is not None:
+                if isinstance(action, Sleep):
+                    time.sleep(action.seconds)
+                    continue
+                try:
+                    retrying = tenacity.Retrying(**self._retry_kwargs(action, hook))
+                    runner.reply(retrying(self._call, action))
+                except Exception as error:
+                    runner.fail(error)
+        except BaseException as error:
+            runner.interrupted(error)
+            raise
+        return runner.result
+
+    def _call(self, call: Call) -> Any:
+        backend = self._backend
+        if not isinstance(backend, Backend):
+            raise UnsupportedCapabilityError(
+                f"{backend!r} is an async-only backend.", hint="Use AsyncVideoGenerator."
+            )
+        if call.op == "submit":
+            request, model = call.arg
+            return backend.submit(request, model)
+        if call.op == "poll":
+            return backend.poll(call.arg)
+        return backend.cancel(call.arg)
+
+    def __repr__(self) -> str:
+        return f"VideoGenerator(backend={self._backend!r}, model={self.model!r})"

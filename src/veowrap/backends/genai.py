@@ -1,0 +1,266 @@
+"""The google-genai backend: Veo through long-running operations on Vertex AI and the Gemini API.
+
+``google.genai`` is imported here, when a backend is built, never by ``import veowrap``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from veowrap._core.platform_rules import check_platform
+from veowrap._core.status import VideoRef
+from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
+from veowrap._handle import OperationHandle, Platform, Route
+from veowrap._request import VideoRequest
+from veowrap.backends._convert import generate_videos_arguments
+from veowrap.backends._http import BytesStream, open_url
+from veowrap.backends._protocol import VideoStream
+
+if TYPE_CHECKING:
+    from google import genai
+
+__all__ = ["GenAIBackend"]
+
+_DEFAULT_GEMINI_BASE = "https://generativelanguage.googleapis.com/"
+_DEFAULT_STORAGE_BASE = "https://storage.googleapis.com/"
+_FILE_ID = re.compile(r"files/([a-z0-9]+)")
+_ENVIRONMENT_HELP = (
+    "Set GEMINI_API_KEY (or GOOGLE_API_KEY) for the Gemini API, or GOOGLE_GENAI_USE_VERTEXAI=true "
+    "with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION (and `gcloud auth application-default "
+    "login`) for Vertex AI; or pass client=, api_key= or vertexai=True, project=, location=. "
+    "To try veowrap offline, use veowrap.testing.VeoEmulator."
+)
+
+
+class GenAIBackend:
+    """Talks to Google through an unmodified ``google.genai.Client``.
+
+    Args:
+        client: A ready client. When omitted one is built from the other arguments and the
+            same environment variables ``genai.Client()`` reads.
+        api_key: A Gemini API key (or a Vertex AI express-mode key).
+        vertexai: Use Vertex AI.
+        project: The Google Cloud project (Vertex AI).
+        location: The Google Cloud region (Vertex AI).
+        credentials: google-auth credentials (Vertex AI).
+        storage_base_url: Where ``gs://`` results are downloaded from; defaults to the
+            client's custom base URL if it has one (an emulator), else Cloud Storage.
+        download_timeout: Seconds a download may stall before it is retried.
+    """
+
+    name = "genai"
+
+    def __init__(
+        self,
+        client: genai.Client | None = None,
+        *,
+        api_key: str | None = None,
+        vertexai: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Any = None,
+        storage_base_url: str | None = None,
+        download_timeout: float = 60.0,
+    ) -> None:
+        self._client = (
+            client
+            if client is not None
+            else _build_client(
+                api_key=api_key,
+                vertexai=vertexai,
+                project=project,
+                location=location,
+                credentials=credentials,
+            )
+        )
+        self._api = self._client._api_client
+        self._storage_base = storage_base_url or self._custom_base() or _DEFAULT_STORAGE_BASE
+        self._download_timeout = download_timeout
+
+    @property
+    def client(self) -> genai.Client:
+        """The underlying google-genai client."""
+        return self._client
+
+    @property
+    def platform(self) -> Platform:
+        """``vertex`` for Vertex AI (including express mode), else ``gemini``."""
+        return "vertex" if self._api.vertexai else "gemini"
+
+    def default_model(self) -> str:
+        """Veo 3.1 on Vertex AI; Gemini Omni Flash on the Gemini API (Google's default there)."""
+        return "veo-3.1-generate-001" if self.platform == "vertex" else "gemini-omni-1.2-flash"
+
+    def route_for(self, model: str) -> Route:
+        """Gemini video models use interactions; Veo uses long-running operations."""
+        return "interactions" if model.startswith("gemini-") else "operations"
+
+    def prepare(self, request: VideoRequest, model: str) -> None:
+        """Refuses what this platform, route or SDK version cannot send."""
+        check_platform(request, self.platform)
+        if self.route_for(model) == "interactions":
+            raise UnsupportedCapabilityError(
+                f"Model {model!r} is served through the Interactions API, which this version of "
+                "veowrap does not drive yet.",
+                hint="Use a Veo model on Vertex AI (vertexai=True).",
+            )
+        if self.platform == "gemini" and not _sdk_sends_gemini_veo():
+            raise UnsupportedCapabilityError(
+                f"google-genai {_sdk_version()} refuses Veo (generate_videos) on the Gemini "
+                "Developer API: Google moved Veo to Vertex AI.",
+                hint="Use Vertex AI (VideoGenerator(vertexai=True, project=..., location=...)), "
+                "or a Gemini video model such as 'gemini-omni-1.2-flash'.",
+            )
+
+    # -- calls (sync) -----------------------------------------------------------------------
+
+    def submit(self, request: VideoRequest, model: str) -> Any:
+        """Calls ``models.generate_videos`` once (SDK retries off)."""
+        return self._client.models.generate_videos(**self._arguments(request, model))
+
+    def poll(self, handle: OperationHandle) -> Any:
+        """Calls ``operations.get`` for the handle's operation."""
+        return self._client.operations.get(self._operation(handle))
+
+    def cancel(self, handle: OperationHandle) -> None:
+        """Veo operations cannot be cancelled through google-genai."""
+        raise _cannot_cancel(handle)
+
+    # -- calls (async) ----------------------------------------------------------------------
+
+    async def submit_async(self, request: VideoRequest, model: str) -> Any:
+        """Awaits ``aio.models.generate_videos`` once (SDK retries off)."""
+        return await self._client.aio.models.generate_videos(**self._arguments(request, model))
+
+    async def poll_async(self, handle: OperationHandle) -> Any:
+        """Awaits ``aio.operations.get`` for the handle's operation."""
+        return await self._client.aio.operations.get(self._operation(handle))
+
+    async def cancel_async(self, handle: OperationHandle) -> None:
+        """Veo operations cannot be cancelled through google-genai."""
+        raise _cannot_cancel(handle)
+
+    # -- downloads --------------------------------------------------------------------------
+
+    def open_video(self, video: VideoRef) -> AbstractContextManager[VideoStream]:
+        """Opens a finished video: inline bytes, a ``gs://`` object or a Files API URI."""
+        return self._open(video)
+
+    @contextmanager
+    def _open(self, video: VideoRef) -> Iterator[VideoStream]:
+        if video.data is not None:
+            yield BytesStream(video.data)
+            return
+        uri = video.uri or ""
+        if uri.startswith("gs://"):
+            bucket, _, name = uri[len("gs://") :].partition("/")
+            url = (
+                f"{self._storage_base.rstrip('/')}/storage/v1/b/{quote(bucket, safe='')}"
+                f"/o/{quote(name, safe='')}?alt=media"
+            )
+            headers = {"Authorization": f"Bearer {self._api._access_token()}"}
+        else:
+            match = _FILE_ID.search(uri)
+            if not match or self.platform != "gemini":
+                raise UnsupportedCapabilityError(
+                    f"Cannot download {uri!r} on {self.platform}: not a gs:// or Files API URI."
+                )
+            options = self._api._http_options
+            base = (options.base_url or _DEFAULT_GEMINI_BASE).rstrip("/")
+            url = f"{base}/{options.api_version}/files/{match[1]}:download?alt=media"
+            headers = {"x-goog-api-key": self._api.api_key or ""}
+        with open_url(url, headers, self._download_timeout) as stream:
+            yield stream
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the client's connections (when the SDK supports it)."""
+        close = getattr(self._client, "close", None)
+        if callable(close):
+            close()
+
+    async def aclose(self) -> None:
+        """Closes the async client's connections (when the SDK supports it)."""
+        aclose = getattr(self._client.aio, "aclose", None)
+        if callable(aclose):
+            await aclose()
+
+    def __repr__(self) -> str:
+        return f"GenAIBackend(platform={self.platform!r}, sdk={_sdk_version()!r})"
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _arguments(self, request: VideoRequest, model: str) -> dict[str, Any]:
+        from google.genai import types
+
+        return generate_videos_arguments(types, request, model)
+
+    def _operation(self, handle: OperationHandle) -> Any:
+        from google.genai import types
+
+        return types.GenerateVideosOperation(name=handle.name)  # type: ignore[call-arg]
+
+    def _custom_base(self) -> str | None:
+        base = self._api._http_options.base_url
+        if base and not urlsplit(base).netloc.endswith("googleapis.com"):
+            return str(base)
+        return None
+
+
+def _build_client(**settings: Any) -> genai.Client:
+    from google import genai
+
+    arguments = {key: value for key, value in settings.items() if value is not None}
+    try:
+        return genai.Client(**arguments)
+    except ValueError as error:
+        if "credentials" in str(error).lower() or "api key" in str(error).lower():
+            raise ConfigurationError(
+                "No Google credentials or API key were found.", hint=_ENVIRONMENT_HELP
+            ) from None
+        raise ConfigurationError(f"google-genai refused the settings: {error}") from None
+    except Exception as error:
+        if type(error).__name__ == "DefaultCredentialsError":
+            raise ConfigurationError(
+                "Vertex AI was chosen but no Google Cloud credentials were found.",
+                hint=_ENVIRONMENT_HELP,
+            ) from None
+        raise
+
+
+def _sdk_version() -> str:
+    from google.genai import version
+
+    return str(version.__version__)
+
+
+def _sdk_sends_gemini_veo() -> bool:
+    # google-genai 3.x removed the Gemini API converters for generate_videos and raises before
+    # sending; detect the feature, not the version number.
+    from google.genai import models
+
+    return hasattr(models, "_GenerateVideosParameters_to_mldev")
+
+
+def _cannot_cancel(handle: OperationHandle) -> UnsupportedCapabilityError:
+    return UnsupportedCapabilityError(
+        "Veo long-running operations cannot be cancelled through google-genai; the operation "
+        "keeps running on the server.",
+        hint="Stop waiting instead (the handle resumes it later); only interactions "
+        "(gemini-omni-* models) can be cancelled.",
+        handle=handle,
+    )
+
+
+def environment_configured() -> bool:
+    """Whether the environment names a Gemini API key or a Vertex AI project."""
+    return any(
+        os.environ.get(name)
+        for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT")
+    )
