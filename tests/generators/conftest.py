@@ -1,0 +1,71 @@
+"""Fixtures: an emulator and generators in both flavours, driven through one adapter.
+
+Every test here runs twice, once through ``VideoGenerator`` and once through
+``AsyncVideoGenerator``, against the real google-genai client talking to the emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import veowrap
+from veowrap.testing import VeoEmulator
+
+FAST_POLLS = veowrap.PollSchedule.fixed(0.02)
+FAST_RETRIES = veowrap.RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.05, jitter=0)
+API_KEY = "AIzaSy-TEST-KEY-0123456789abcdef"
+TOKEN = "ya29.TEST-TOKEN-fedcba9876543210"
+
+
+@pytest.fixture
+def emu() -> Iterator[VeoEmulator]:
+    with VeoEmulator(latency=0.05, api_key=API_KEY, token=TOKEN) as emulator:
+        yield emulator
+
+
+class Driver:
+    """Calls a sync or async generator the same way; async calls run on a fresh event loop."""
+
+    def __init__(self, flavour: str, **settings: Any) -> None:
+        self.flavour = flavour
+        settings.setdefault("poll_schedule", FAST_POLLS)
+        settings.setdefault("retry_policy", FAST_RETRIES)
+        kind = veowrap.VideoGenerator if flavour == "sync" else veowrap.AsyncVideoGenerator
+        self.generator: Any = kind(**settings)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.generator, name)
+        if inspect.iscoroutinefunction(attribute):
+            return lambda *args, **kwargs: asyncio.run(attribute(*args, **kwargs))
+        return attribute
+
+    def save(self, result: veowrap.GenerationResult, path: Any) -> list[Any]:
+        """Saves with ``save`` or ``save_async`` to match the flavour."""
+        if self.flavour == "sync":
+            return result.save(path)
+        return asyncio.run(result.save_async(path))
+
+
+@pytest.fixture(params=["sync", "async"])
+def flavour(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def vertex(emu: VeoEmulator, flavour: str) -> Driver:
+    return Driver(flavour, client=emu.client(vertex=True))
+
+
+@pytest.fixture
+def gemini(emu: VeoEmulator, flavour: str) -> Driver:
+    return Driver(flavour, client=emu.client())
+
+
+def creates(emu: VeoEmulator) -> int:
+    """How many create requests reached the emulator (accepted or not)."""
+    return sum(1 for request in emu.requests if request.endpoint == "create")

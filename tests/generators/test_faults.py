@@ -1,0 +1,240 @@
+"""Faults injected by the emulator reach the caller as typed errors, never as double payment."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import veowrap
+from veowrap.testing import Fault, Outcome, VeoEmulator
+
+from .conftest import API_KEY, TOKEN, Driver, creates
+
+MODEL = "veo-3.1-generate-001"
+
+
+def test_429_then_success_on_create_submits_once(vertex: Driver, emu: VeoEmulator) -> None:
+    emu.inject("create", Fault.http(429, retry_after=0.01), times=2)
+    retries: list[veowrap.events.Retrying] = []
+    result = vertex.generate(
+        "a fox",
+        model=MODEL,
+        on_event=lambda e: retries.append(e) if e.kind == "retrying" else None,
+    )
+    assert len(result.videos) == 1
+    assert creates(emu) == 3
+    assert emu.accepted_submissions == 1
+    assert [event.phase for event in retries] == ["submit", "submit"]
+
+
+def test_reset_after_acceptance_is_uncertain_and_not_resent(
+    vertex: Driver, emu: VeoEmulator
+) -> None:
+    emu.inject("create", Fault.reset_after_accept())
+    with pytest.raises(veowrap.SubmissionUncertainError) as caught:
+        vertex.generate("a fox", model=MODEL)
+    assert caught.value.request.prompt == "a fox"
+    assert creates(emu) == 1
+    assert emu.accepted_submissions == 1
+
+
+def test_reset_before_acceptance_is_also_uncertain_to_the_client(
+    vertex: Driver, emu: VeoEmulator
+) -> None:
+    # The client cannot tell the two resets apart, so it must not re-send either.
+    emu.inject("create", Fault.reset_before_accept())
+    with pytest.raises(veowrap.SubmissionUncertainError):
+        vertex.generate("a fox", model=MODEL)
+    assert creates(emu) == 1
+    assert emu.accepted_submissions == 0
+
+
+def test_read_timeout_on_create_is_uncertain(emu: VeoEmulator, flavour: str) -> None:
+    driver = Driver(flavour, client=emu.client(vertex=True, timeout_ms=300))
+    emu.inject("create", Fault.stall(1.0))
+    with pytest.raises(veowrap.SubmissionUncertainError):
+        driver.generate("a fox", model=MODEL)
+    assert creates(emu) == 1
+
+
+def test_connection_refused_is_retried_then_reported(flavour: str) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    from google import genai
+    from google.genai import types
+
+    client = genai.Client(
+        api_key=API_KEY,
+        vertexai=True,
+        http_options=types.HttpOptions(base_url=f"http://127.0.0.1:{port}"),
+    )
+    events: list[str] = []
+    driver = Driver(flavour, client=client)
+    with pytest.raises(veowrap.ServiceUnavailableError):
+        driver.generate("a fox", model=MODEL, on_event=lambda e: events.append(e.kind))
+    assert events.count("retrying") == 3  # attempts=4 in the fast policy
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+def test_transient_poll_errors_are_retried(
+    vertex: Driver, emu: VeoEmulator, status: int
+) -> None:
+    emu.inject("poll", Fault.http(status), times=2)
+    assert len(vertex.generate("a fox", model=MODEL).videos) == 1
+    assert emu.accepted_submissions == 1
+
+
+def test_malformed_poll_answer_is_retried(vertex: Driver, emu: VeoEmulator) -> None:
+    emu.inject("poll", Fault.malformed_json())
+    assert len(vertex.generate("a fox", model=MODEL).videos) == 1
+
+
+def test_quota_that_never_clears(vertex: Driver, emu: VeoEmulator) -> None:
+    emu.inject("create", Fault.http(429, retry_after=0.01), times=10)
+    with pytest.raises(veowrap.QuotaExceededError) as caught:
+        vertex.generate("a fox", model=MODEL)
+    assert caught.value.retry_after == pytest.approx(0.01)
+    assert emu.accepted_submissions == 0
+
+
+def test_operation_error(vertex: Driver, emu: VeoEmulator) -> None:
+    emu.script(Outcome.error(code=3, message="the prompt is too vague"))
+    with pytest.raises(veowrap.OperationFailedError) as caught:
+        vertex.generate("a fox", model=MODEL)
+    assert caught.value.code == 3 and "too vague" in str(caught.value)
+    assert caught.value.handle is not None
+
+
+def test_all_filtered(vertex: Driver, emu: VeoEmulator) -> None:
+    emu.script(Outcome.filtered(reasons=["celebrity likeness"]))
+    with pytest.raises(veowrap.ContentFilteredError) as caught:
+        vertex.generate("a fox", model=MODEL)
+    assert caught.value.reasons == ("celebrity likeness",)
+    assert caught.value.handle is not None
+
+
+def test_expired_operation(vertex: Driver, emu: VeoEmulator) -> None:
+    handle = vertex.submit("a fox", model=MODEL)
+    emu.expire(handle.name)
+    with pytest.raises(veowrap.OperationNotFoundError):
+        vertex.wait(handle)
+
+
+def test_server_side_validation_error(vertex: Driver, emu: VeoEmulator) -> None:
+    with pytest.raises(veowrap.RequestValidationError, match="durationSeconds"):
+        vertex.generate("a fox", model=MODEL, duration_seconds=5)
+    assert emu.accepted_submissions == 0
+
+
+def test_unknown_model(vertex: Driver) -> None:
+    with pytest.raises(veowrap.UnsupportedCapabilityError, match="veo-9"):
+        vertex.generate("a fox", model="veo-9-imaginary")
+
+
+def test_gemini_only_parameters_are_refused_before_any_call(
+    gemini: Driver, emu: VeoEmulator
+) -> None:
+    with pytest.raises(veowrap.RequestValidationError) as caught:
+        gemini.generate("a fox", model="veo-3.0-generate-preview", seed=7)
+    assert caught.value.field == "seed" and "Vertex AI" in str(caught.value)
+    assert emu.requests == []
+
+
+def test_cut_download_leaves_no_file(vertex: Driver, emu: VeoEmulator, tmp_path: Path) -> None:
+    result = vertex.generate("a fox", model=MODEL, output_gcs_uri="gs://b/o/")
+    emu.inject("gcs_download", Fault.cut_short(after_bytes=100), times=10)
+    target = tmp_path / "fox.mp4"
+    with pytest.raises(veowrap.DownloadError) as caught:
+        vertex.save(result, target)
+    assert caught.value.handle == result.handle
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cut_download_recovers_on_retry(vertex: Driver, emu: VeoEmulator, tmp_path: Path) -> None:
+    result = vertex.generate("a fox", model=MODEL, output_gcs_uri="gs://b/o/")
+    emu.inject("gcs_download", Fault.cut_short(after_bytes=100))
+    (path,) = vertex.save(result, tmp_path / "fox.mp4")
+    assert [p.name for p in tmp_path.iterdir()] == ["fox.mp4"]
+    assert path.stat().st_size > 100
+
+
+def test_timeout_hands_back_a_handle_that_resumes_in_a_new_process(
+    vertex: Driver, emu: VeoEmulator, tmp_path: Path
+) -> None:
+    emu.set_latency(1.0)
+    with pytest.raises(veowrap.OperationTimeoutError) as caught:
+        vertex.generate("a slow fox", model=MODEL, timeout=0.2)
+    handle = caught.value.handle
+    assert handle is not None
+    saved = tmp_path / "handle.json"
+    saved.write_text(handle.to_json())
+    script = f"""
+import sys, veowrap
+from google import genai
+from google.genai import types
+import google.oauth2.credentials
+client = genai.Client(vertexai=True, project="test-project", location="us-central1",
+    credentials=google.oauth2.credentials.Credentials(token={TOKEN!r}),
+    http_options=types.HttpOptions(base_url={emu.base_url!r}))
+gen = veowrap.VideoGenerator(client=client, poll_schedule=veowrap.PollSchedule.fixed(0.05))
+handle = veowrap.OperationHandle.from_json(open(sys.argv[1]).read())
+print(gen.wait(handle, timeout=30).save(sys.argv[2])[0])
+"""
+    out = tmp_path / "resumed.mp4"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(saved), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and emu.accepted_submissions == 1
+
+
+def test_keyboard_interrupt_during_wait_keeps_the_handle(vertex: Driver, emu: VeoEmulator) -> None:
+    emu.set_latency(5.0)
+
+    def interrupt(event: veowrap.events.Event) -> None:
+        if event.kind == "polled":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        vertex.generate("a fox", model=MODEL, on_event=interrupt)
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert "still running" in notes and emu.operations[0] in notes
+
+
+def test_secrets_never_leak(
+    emu: VeoEmulator, flavour: str, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    texts: list[str] = []
+    for client in (emu.client(vertex=True), emu.client(express=True)):
+        driver = Driver(flavour, client=client)
+        texts.append(repr(driver.generator))
+        result = driver.generate(
+            "a fox", model=MODEL, on_event=lambda e: seen.append(repr(e)),
+            output_gcs_uri="gs://b/o/",
+        )
+        texts += [repr(result), result.handle.to_json(), repr(result.videos[0])]
+        driver.save(result, tmp_path / "x.mp4")
+        emu.inject("create", Fault.http(429), times=10)
+        try:
+            driver.generate("a fox", model=MODEL)
+        except veowrap.VeowrapError as error:
+            texts += [str(error), repr(error)]
+        emu.reset()
+    texts += seen + [record.getMessage() for record in caplog.records]
+    blob = "\n".join(texts)
+    assert API_KEY not in blob and TOKEN not in blob
+    assert json.loads(texts[2])["name"]
