@@ -1,0 +1,283 @@
+"""`VeoEmulator`: the public face of the local Google video API emulator."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._faults import Fault, Outcome
+from ._http import ServerConfig
+from ._server import EmulatorServer
+from ._state import EmulatorState, RecordedRequest
+
+if TYPE_CHECKING:
+    from google.genai import Client
+
+ENDPOINTS = frozenset(
+    {
+        "create",
+        "poll",
+        "download",
+        "file_get",
+        "gcs_download",
+        "interaction_create",
+        "interaction_get",
+        "interaction_cancel",
+        "interaction_delete",
+        "legacy_generate",
+    }
+)
+
+
+class VeoEmulator:
+    """A local HTTP server that answers like Google's Veo, Interactions and storage APIs.
+
+    The unmodified google-genai client talks to it over real sockets on 127.0.0.1. Use it as
+    a context manager, or call `start()` and `stop()`.
+
+    Example:
+        >>> with VeoEmulator(latency=0.05) as emu:
+        ...     client = emu.client(vertex=True)
+        ...     op = client.models.generate_videos(model="veo-3.1-generate-001", prompt="a cat")
+
+    Args:
+        latency: Default seconds from create to done.
+        api_key: The only API key accepted (Gemini API and Vertex express mode).
+        token: The only OAuth bearer token accepted (Vertex AI and Cloud Storage).
+        port: Port to listen on; 0 picks a free one.
+    """
+
+    def __init__(
+        self,
+        latency: float = 0.2,
+        api_key: str = "test-key",
+        token: str = "test-token",
+        port: int = 0,
+    ) -> None:
+        self._state = EmulatorState(latency)
+        self._config = ServerConfig(api_key=api_key, token=token)
+        self._port = port
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> VeoEmulator:
+        """Starts serving in a background thread; returns self."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        self._server = EmulatorServer(self._port, self._state, self._config)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="veo-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops serving, wakes stalled requests and closes open connections."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> VeoEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # Addresses and clients --------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT`."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        """The accepted API key."""
+        return self._config.api_key
+
+    @property
+    def token(self) -> str:
+        """The accepted bearer token."""
+        return self._config.token
+
+    def client(
+        self,
+        vertex: bool = False,
+        express: bool = False,
+        project: str = "test-project",
+        location: str = "us-central1",
+        api_version: str | None = None,
+        retry_options: Any = None,
+        timeout_ms: int | None = None,
+    ) -> Client:
+        """Builds a real `google.genai.Client` pointed at the emulator.
+
+        Keep a reference to the returned client while you use it: the SDK closes its HTTP
+        connection pool when the client is garbage-collected.
+
+        Args:
+            vertex: Vertex AI with a static OAuth token (project and location in the path).
+            express: Vertex AI express mode (API key, no project); implies Vertex.
+            project: Vertex project id.
+            location: Vertex location.
+            api_version: API version; the Gemini API default is `v1beta` (which Google's
+                docs use), Vertex uses the SDK default.
+            retry_options: A `google.genai.types.HttpRetryOptions` (or dict).
+            timeout_ms: Request timeout in milliseconds.
+
+        Returns:
+            A client whose requests all go to this emulator.
+        """
+        from google import genai
+        from google.genai import types
+
+        options: dict[str, Any] = {"base_url": self.base_url}
+        if retry_options is not None:
+            options["retry_options"] = retry_options
+        if timeout_ms is not None:
+            options["timeout"] = timeout_ms
+        if express:
+            if api_version:
+                options["api_version"] = api_version
+            return genai.Client(
+                vertexai=True, api_key=self.api_key, http_options=types.HttpOptions(**options)
+            )
+        if vertex:
+            import google.oauth2.credentials
+
+            if api_version:
+                options["api_version"] = api_version
+            # A static token is never refreshed, so no call ever leaves for oauth2.googleapis.
+            credentials = google.oauth2.credentials.Credentials(token=self.token)  # type: ignore[no-untyped-call,unused-ignore]
+            return genai.Client(
+                vertexai=True,
+                project=project,
+                location=location,
+                credentials=credentials,
+                http_options=types.HttpOptions(**options),
+            )
+        options["api_version"] = api_version or "v1beta"
+        return genai.Client(api_key=self.api_key, http_options=types.HttpOptions(**options))
+
+    def env(self, vertex: bool = False) -> dict[str, str]:
+        """Environment variables that point a bare `genai.Client()` at the emulator.
+
+        For `vertex=True` this is express mode: with `GOOGLE_GENAI_USE_VERTEXAI` set, the
+        SDK reads `GOOGLE_GEMINI_BASE_URL` (not `GOOGLE_VERTEX_BASE_URL`). Unset
+        `GOOGLE_CLOUD_PROJECT` and `GOOGLE_CLOUD_LOCATION` yourself if they are set.
+
+        Args:
+            vertex: Express-mode Vertex AI instead of the Gemini API.
+
+        Returns:
+            Variable names and values to set.
+        """
+        use_vertex = "true" if vertex else "false"
+        env = {
+            "GOOGLE_API_KEY": self.api_key,
+            "GOOGLE_GEMINI_BASE_URL": self.base_url,
+            "GOOGLE_GENAI_USE_VERTEXAI": use_vertex,
+            "GOOGLE_GENAI_USE_ENTERPRISE": use_vertex,
+        }
+        if not vertex:
+            env["GEMINI_API_KEY"] = self.api_key
+        return env
+
+    # Observation ------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received, oldest first (secrets masked)."""
+        return self._state.requests
+
+    @property
+    def accepted_submissions(self) -> int:
+        """Creates the server accepted (an operation or interaction was created)."""
+        return self._state.accepted
+
+    @property
+    def operations(self) -> list[str]:
+        """Names of accepted operations and ids of accepted interactions, in order."""
+        return self._state.names()
+
+    @property
+    def gcs_objects(self) -> dict[str, int]:
+        """Cloud Storage objects the emulator holds now: `gs://bucket/object` → size."""
+        return self._state.gcs_objects(time.monotonic())
+
+    # Control ----------------------------------------------------------------------------
+
+    def set_latency(self, seconds: float, model: str | None = None) -> None:
+        """Sets the time from create to done for later creates.
+
+        Args:
+            seconds: Latency in seconds.
+            model: Model id to set it for; None sets the default.
+        """
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self._state.set_latency(seconds, model)
+
+    def set_file_processing_delay(self, seconds: float) -> None:
+        """Sets how long a `uri`-delivered interaction file stays PROCESSING (default 0.1 s)."""
+        self._state.file_processing_delay = seconds
+
+    def inject(
+        self, endpoint: str, fault: Fault, *, times: int = 1, call: int | None = None
+    ) -> None:
+        """Injects a fault into calls of one endpoint family.
+
+        Args:
+            endpoint: One of `create`, `poll`, `download`, `file_get`, `gcs_download`,
+                `interaction_create`, `interaction_get`, `interaction_cancel`,
+                `interaction_delete`, `legacy_generate`.
+            fault: What to do.
+            times: With `call=None`, how many of the next calls get the fault.
+            call: Apply to exactly the Nth call (1-based, counted since start or `reset()`).
+        """
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {sorted(ENDPOINTS)}")
+        if times < 1 or (call is not None and call < 1):
+            raise ValueError("times and call must be >= 1")
+        self._state.inject(endpoint, fault, times, call)
+
+    def script(self, outcome: Outcome, *, model: str | None = None, times: int = 1) -> None:
+        """Sets the outcome of the next `times` accepted creates (optionally for one model)."""
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        self._state.script(outcome, model, times)
+
+    def expire(self, name: str) -> None:
+        """Makes an operation (by name) or interaction (by id) answer 404 from now on."""
+        if not self._state.expire(name):
+            raise KeyError(name)
+
+    def reset(self) -> None:
+        """Clears the log, counters, faults, scripts, operations, interactions and files."""
+        self._state.reset()
