@@ -50,7 +50,7 @@ def test_seed_program_with_env_only(
     operation.response.generated_videos[0].video.save(str(tmp_path / "out.mp4"))
     info = inspect_mp4(tmp_path / "out.mp4")
     assert (info.width, info.height, info.codec) == (320, 180, "avc1")
-    assert [r.endpoint for r in emu.requests][0] == "create"
+    assert emu.requests[0].endpoint == "create"
     assert emu.requests[0].body == {"instances": [{"prompt": "a cat surfing"}]}
     assert emu.requests[-1].endpoint == "download"
     assert emu.accepted_submissions == 1
