@@ -31,6 +31,7 @@ def _raw_create(emu: VeoEmulator, body: dict[str, Any], model: str = MODEL) -> s
     return name
 
 
+@pytest.mark.filterwarnings("ignore:The generate_videos method:DeprecationWarning")
 def test_seed_program_with_env_only(
     emu: VeoEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
