@@ -219,12 +219,11 @@ def test_secrets_never_leak(
     caplog.set_level(logging.DEBUG)
     seen: list[str] = []
     texts: list[str] = []
-    for client in (emu.client(vertex=True), emu.client(express=True)):
+    for client, gcs in ((emu.client(vertex=True), "gs://b/o/"), (emu.client(express=True), None)):
         driver = Driver(flavour, client=client)
         texts.append(repr(driver.generator))
         result = driver.generate(
-            "a fox", model=MODEL, on_event=lambda e: seen.append(repr(e)),
-            output_gcs_uri="gs://b/o/",
+            "a fox", model=MODEL, on_event=lambda e: seen.append(repr(e)), output_gcs_uri=gcs
         )
         texts += [repr(result), result.handle.to_json(), repr(result.videos[0])]
         driver.save(result, tmp_path / "x.mp4")
@@ -238,3 +237,13 @@ def test_secrets_never_leak(
     blob = "\n".join(texts)
     assert API_KEY not in blob and TOKEN not in blob
     assert json.loads(texts[2])["name"]
+
+
+def test_express_mode_gcs_output_explains_why_it_cannot_download(
+    emu: VeoEmulator, flavour: str, tmp_path: Path
+) -> None:
+    driver = Driver(flavour, client=emu.client(express=True))
+    result = driver.generate("a fox", model=MODEL, output_gcs_uri="gs://b/o/")
+    with pytest.raises(veowrap.DownloadError, match="express-mode"):
+        driver.save(result, tmp_path / "fox.mp4")
+    assert list(tmp_path.iterdir()) == []

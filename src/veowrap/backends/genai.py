@@ -158,6 +158,15 @@ class GenAIBackend:
             return
         uri = video.uri or ""
         if uri.startswith("gs://"):
+            if self._api.api_key:
+                # Express mode has only an API key, which Cloud Storage does not accept; asking
+                # google-auth for default credentials here would reach for the metadata server.
+                raise UnsupportedCapabilityError(
+                    f"Cannot download {uri} with a Vertex AI express-mode API key: Cloud Storage "
+                    "needs Google Cloud credentials.",
+                    hint="Omit output_gcs_uri to get the video inline, or use project/location "
+                    "credentials (or gcloud storage cp) for gs:// outputs.",
+                )
             bucket, _, name = uri[len("gs://") :].partition("/")
             url = (
                 f"{self._storage_base.rstrip('/')}/storage/v1/b/{quote(bucket, safe='')}"
