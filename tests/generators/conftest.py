@@ -29,7 +29,11 @@ def emu() -> Iterator[VeoEmulator]:
 
 
 class Driver:
-    """Calls a sync or async generator the same way; async calls run on a fresh event loop."""
+    """Calls a sync or async generator the same way.
+
+    Async calls run on one event loop per driver: google-genai 2.x binds its async HTTP client
+    to the first loop that uses it, as a real application's single loop would.
+    """
 
     def __init__(self, flavour: str, **settings: Any) -> None:
         self.flavour = flavour
@@ -37,18 +41,19 @@ class Driver:
         settings.setdefault("retry_policy", FAST_RETRIES)
         kind = veowrap.VideoGenerator if flavour == "sync" else veowrap.AsyncVideoGenerator
         self.generator: Any = kind(**settings)
+        self.loop = asyncio.new_event_loop()
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self.generator, name)
         if inspect.iscoroutinefunction(attribute):
-            return lambda *args, **kwargs: asyncio.run(attribute(*args, **kwargs))
+            return lambda *args, **kwargs: self.loop.run_until_complete(attribute(*args, **kwargs))
         return attribute
 
     def save(self, result: veowrap.GenerationResult, path: Any) -> list[Any]:
         """Saves with ``save`` or ``save_async`` to match the flavour."""
         if self.flavour == "sync":
             return result.save(path)
-        return asyncio.run(result.save_async(path))
+        return self.loop.run_until_complete(result.save_async(path))
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -57,13 +62,17 @@ def flavour(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def vertex(emu: VeoEmulator, flavour: str) -> Driver:
-    return Driver(flavour, client=emu.client(vertex=True))
+def vertex(emu: VeoEmulator, flavour: str) -> Iterator[Driver]:
+    driver = Driver(flavour, client=emu.client(vertex=True))
+    yield driver
+    driver.loop.close()
 
 
 @pytest.fixture
-def gemini(emu: VeoEmulator, flavour: str) -> Driver:
-    return Driver(flavour, client=emu.client())
+def gemini(emu: VeoEmulator, flavour: str) -> Iterator[Driver]:
+    driver = Driver(flavour, client=emu.client())
+    yield driver
+    driver.loop.close()
 
 
 def creates(emu: VeoEmulator) -> int:

@@ -84,9 +84,7 @@ def test_connection_refused_is_retried_then_reported(flavour: str) -> None:
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
-def test_transient_poll_errors_are_retried(
-    vertex: Driver, emu: VeoEmulator, status: int
-) -> None:
+def test_transient_poll_errors_are_retried(vertex: Driver, emu: VeoEmulator, status: int) -> None:
     emu.inject("poll", Fault.http(status), times=2)
     assert len(vertex.generate("a fox", model=MODEL).videos) == 1
     assert emu.accepted_submissions == 1

@@ -130,8 +130,9 @@ def test_reference_images(vertex: Driver, emu: VeoEmulator) -> None:
 def test_video_extension(vertex: Driver, emu: VeoEmulator) -> None:
     first = vertex.generate("a river", model="veo-3.1-generate-001")
     clip = first.videos[0].read_bytes()
-    vertex.generate("the river reaches the sea", model="veo-3.1-generate-001", video=clip,
-                    duration_seconds=8)
+    vertex.generate(
+        "the river reaches the sea", model="veo-3.1-generate-001", video=clip, duration_seconds=8
+    )
     bodies = [r.body for r in emu.requests if r.endpoint == "create"]
     assert bodies[-1]["instances"][0]["video"]
     assert emu.accepted_submissions == 2
