@@ -77,7 +77,38 @@ _EXPORTS = {
 }
 _SUBMODULES = {"events"}
 
-__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+__all__ = [
+    "AsyncVideoGenerator",
+    "BudgetExceededError",
+    "ConfigurationError",
+    "ContentFilteredError",
+    "DownloadError",
+    "GeneratedVideo",
+    "GenerationResult",
+    "Image",
+    "OperationCancelledError",
+    "OperationFailedError",
+    "OperationHandle",
+    "OperationNotFoundError",
+    "OperationStatus",
+    "OperationTimeoutError",
+    "PollSchedule",
+    "QuotaExceededError",
+    "ReferenceImage",
+    "RequestValidationError",
+    "RetryPolicy",
+    "ServiceUnavailableError",
+    "SubmissionUncertainError",
+    "UnsupportedCapabilityError",
+    "VeowrapError",
+    "Video",
+    "VideoGenerator",
+    "VideoMask",
+    "VideoRequest",
+    "Webhook",
+    "__version__",
+    "events",
+]
 
 
 def __getattr__(name: str) -> Any:
