@@ -5,12 +5,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
+
+import tenacity
 
 from veowrap._core.platform_rules import check_platform
 from veowrap._core.status import VideoRef
@@ -19,6 +22,11 @@ from veowrap._handle import OperationHandle, Platform, Route
 from veowrap._request import VideoRequest
 from veowrap.backends._convert import generate_videos_arguments
 from veowrap.backends._http import BytesStream, open_url
+from veowrap.backends._interactions import (
+    check_expressible,
+    create_arguments,
+    no_retry_interactions,
+)
 from veowrap.backends._protocol import VideoStream
 
 if TYPE_CHECKING:
@@ -81,6 +89,7 @@ class GenAIBackend:
         self._api = self._client._api_client
         self._storage_base = storage_base_url or self._custom_base() or _DEFAULT_STORAGE_BASE
         self._download_timeout = download_timeout
+        self._creators: dict[bool, Any] = {}
 
     @property
     def client(self) -> genai.Client:
@@ -102,13 +111,16 @@ class GenAIBackend:
 
     def prepare(self, request: VideoRequest, model: str) -> None:
         """Refuses what this platform, route or SDK version cannot send."""
-        check_platform(request, self.platform)
         if self.route_for(model) == "interactions":
-            raise UnsupportedCapabilityError(
-                f"Model {model!r} is served through the Interactions API, which this version of "
-                "veowrap does not drive yet.",
-                hint="Use a Veo model on Vertex AI (vertexai=True).",
-            )
+            if not _sdk_has_interactions():
+                raise UnsupportedCapabilityError(
+                    f"google-genai {_sdk_version()} has no Interactions API, which {model!r} "
+                    "needs.",
+                    hint="pip install -U 'google-genai>=2.10'.",
+                )
+            check_expressible(request, model, self.platform)
+            return
+        check_platform(request, self.platform)
         if self.platform == "gemini" and not _sdk_sends_gemini_veo():
             raise UnsupportedCapabilityError(
                 f"google-genai {_sdk_version()} refuses Veo (generate_videos) on the Gemini "
@@ -120,30 +132,42 @@ class GenAIBackend:
     # -- calls (sync) -----------------------------------------------------------------------
 
     def submit(self, request: VideoRequest, model: str) -> Any:
-        """Calls ``models.generate_videos`` once (SDK retries off)."""
+        """Starts a generation once, with the SDK's own retries off."""
+        if self.route_for(model) == "interactions":
+            return self._creator(asynchronous=False).create(**create_arguments(request, model))
         return self._client.models.generate_videos(**self._arguments(request, model))
 
     def poll(self, handle: OperationHandle) -> Any:
-        """Calls ``operations.get`` for the handle's operation."""
+        """Reads the operation (``operations.get``) or interaction (``interactions.get``)."""
+        if handle.route == "interactions":
+            return self._client.interactions.get(handle.name)
         return self._client.operations.get(self._operation(handle))
 
     def cancel(self, handle: OperationHandle) -> None:
-        """Veo operations cannot be cancelled through google-genai."""
-        raise _cannot_cancel(handle)
+        """Cancels an interaction; Veo operations cannot be cancelled through google-genai."""
+        if handle.route != "interactions":
+            raise _cannot_cancel(handle)
+        self._client.interactions.cancel(handle.name)
 
     # -- calls (async) ----------------------------------------------------------------------
 
     async def submit_async(self, request: VideoRequest, model: str) -> Any:
-        """Awaits ``aio.models.generate_videos`` once (SDK retries off)."""
+        """Starts a generation once, with the SDK's own retries off."""
+        if self.route_for(model) == "interactions":
+            return await self._creator(asynchronous=True).create(**create_arguments(request, model))
         return await self._client.aio.models.generate_videos(**self._arguments(request, model))
 
     async def poll_async(self, handle: OperationHandle) -> Any:
-        """Awaits ``aio.operations.get`` for the handle's operation."""
+        """Reads the operation or interaction once."""
+        if handle.route == "interactions":
+            return await self._client.aio.interactions.get(handle.name)
         return await self._client.aio.operations.get(self._operation(handle))
 
     async def cancel_async(self, handle: OperationHandle) -> None:
-        """Veo operations cannot be cancelled through google-genai."""
-        raise _cannot_cancel(handle)
+        """Cancels an interaction; Veo operations cannot be cancelled through google-genai."""
+        if handle.route != "interactions":
+            raise _cannot_cancel(handle)
+        await self._client.aio.interactions.cancel(handle.name)
 
     # -- downloads --------------------------------------------------------------------------
 
@@ -181,10 +205,34 @@ class GenAIBackend:
                 )
             options = self._api._http_options
             base = (options.base_url or _DEFAULT_GEMINI_BASE).rstrip("/")
-            url = f"{base}/{options.api_version}/files/{match[1]}:download?alt=media"
+            files = f"{base}/{options.api_version}/files/{match[1]}"
             headers = {"x-goog-api-key": self._api.api_key or ""}
+            self._wait_until_active(files, headers)
+            url = f"{files}:download?alt=media"
         with open_url(url, headers, self._download_timeout) as stream:
             yield stream
+
+    def _wait_until_active(self, url: str, headers: dict[str, str]) -> None:
+        # Files made by uri delivery are PROCESSING for a while before they can be downloaded.
+        def state() -> str:
+            with open_url(url, headers, self._download_timeout) as stream:
+                body = b"".join(stream.chunks(1 << 16))
+            return str(json.loads(body).get("state", "ACTIVE"))
+
+        waiting = tenacity.Retrying(
+            retry=tenacity.retry_if_result(lambda current: current == "PROCESSING"),
+            wait=tenacity.wait_exponential(multiplier=0.05, max=2.0),
+            stop=tenacity.stop_after_delay(self._download_timeout),
+            retry_error_callback=lambda attempt: (
+                attempt.outcome.result() if attempt.outcome else ""
+            ),
+        )
+        final = waiting(state)
+        if final != "ACTIVE":
+            raise UnsupportedCapabilityError(
+                f"The video file is in state {final!r}, not ACTIVE; it cannot be downloaded.",
+                hint="Try save() again later; files are kept for about two days.",
+            )
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -204,6 +252,13 @@ class GenAIBackend:
         return f"GenAIBackend(platform={self.platform!r}, sdk={_sdk_version()!r})"
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _creator(self, *, asynchronous: bool) -> Any:
+        if asynchronous not in self._creators:
+            self._creators[asynchronous] = no_retry_interactions(
+                self._client, asynchronous=asynchronous
+            )
+        return self._creators[asynchronous]
 
     def _arguments(self, request: VideoRequest, model: str) -> dict[str, Any]:
         from google.genai import types
@@ -255,6 +310,12 @@ def _sdk_sends_gemini_veo() -> bool:
     from google.genai import models
 
     return hasattr(models, "_GenerateVideosParameters_to_mldev")
+
+
+def _sdk_has_interactions() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("google.genai._gaos") is not None
 
 
 def _cannot_cancel(handle: OperationHandle) -> UnsupportedCapabilityError:
