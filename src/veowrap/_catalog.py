@@ -375,8 +375,16 @@ class Catalog(_Data):
         successor = info.platforms[platform].lifecycle.successor
         parts = [successor] if successor else []
         for other, caps in info.platforms.items():
-            if other != platform and caps.is_live(today):
+            if other == platform:
+                continue
+            # The same model elsewhere, or failing that its live successor there (Veo moved
+            # from the Gemini API to Vertex AI, so that is often the way out).
+            if caps.is_live(today):
                 parts.append(f"{info.id} on {PLATFORM_NAMES[other]}")
+            elif caps.lifecycle.successor:
+                successor = self.capabilities(caps.lifecycle.successor, other)
+                if successor is not None and successor.is_live(today):
+                    parts.append(f"{successor.model} on {PLATFORM_NAMES[other]}")
         if not parts:
             return "Pick a live model from veowrap's catalog (docs/models.md)."
         return f"Use {', or '.join(parts)} instead."

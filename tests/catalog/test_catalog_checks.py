@@ -545,6 +545,15 @@ def test_shut_down_on_gemini_points_to_vertex_when_live_there() -> None:
     )
 
 
+def test_shut_down_everywhere_points_to_the_live_vertex_successor() -> None:
+    with pytest.raises(UnsupportedCapabilityError) as caught:
+        check_request(_request(), "veo-3.0-generate-preview", "gemini", today=TODAY)
+    assert str(caught.value) == (
+        "veo-3.0-generate-preview was shut down on the Gemini API on 2026-06-30. "
+        "Hint: Use gemini-omni-1.1-flash, or veo-3.1-generate-001 on Vertex AI instead."
+    )
+
+
 def test_shutdown_is_by_date() -> None:
     day_before = datetime.date(2026, 10, 21)
     warnings = check_request(_request(), V31G, "gemini", today=day_before)
