@@ -382,9 +382,9 @@ class Catalog(_Data):
             if caps.is_live(today):
                 parts.append(f"{info.id} on {PLATFORM_NAMES[other]}")
             elif caps.lifecycle.successor:
-                successor = self.capabilities(caps.lifecycle.successor, other)
-                if successor is not None and successor.is_live(today):
-                    parts.append(f"{successor.model} on {PLATFORM_NAMES[other]}")
+                heir = self.capabilities(caps.lifecycle.successor, other)
+                if heir is not None and heir.is_live(today):
+                    parts.append(f"{heir.model} on {PLATFORM_NAMES[other]}")
         if not parts:
             return "Pick a live model from veowrap's catalog (docs/models.md)."
         return f"Use {', or '.join(parts)} instead."
