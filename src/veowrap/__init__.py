@@ -20,9 +20,11 @@ from veowrap._version import __version__
 if TYPE_CHECKING:
     from veowrap import events
     from veowrap._async import AsyncVideoGenerator
+    from veowrap._catalog import ModelCapabilities, capabilities, check_request, models
     from veowrap._core.retrying import RetryPolicy
     from veowrap._core.schedule import PollSchedule
     from veowrap._core.status import OperationStatus
+    from veowrap._cost import CostEstimate, check_budget, estimate_cost
     from veowrap._errors import (
         BudgetExceededError,
         ConfigurationError,
@@ -59,6 +61,13 @@ _EXPORTS = {
     "GenerationResult": "veowrap._result",
     "GeneratedVideo": "veowrap._result",
     "PollSchedule": "veowrap._core.schedule",
+    "CostEstimate": "veowrap._cost",
+    "estimate_cost": "veowrap._cost",
+    "check_budget": "veowrap._cost",
+    "ModelCapabilities": "veowrap._catalog",
+    "capabilities": "veowrap._catalog",
+    "check_request": "veowrap._catalog",
+    "models": "veowrap._catalog",
     "RetryPolicy": "veowrap._core.retrying",
     "BudgetExceededError": "veowrap._errors",
     "ConfigurationError": "veowrap._errors",
@@ -82,10 +91,12 @@ __all__ = [
     "BudgetExceededError",
     "ConfigurationError",
     "ContentFilteredError",
+    "CostEstimate",
     "DownloadError",
     "GeneratedVideo",
     "GenerationResult",
     "Image",
+    "ModelCapabilities",
     "OperationCancelledError",
     "OperationFailedError",
     "OperationHandle",
@@ -107,7 +118,12 @@ __all__ = [
     "VideoRequest",
     "Webhook",
     "__version__",
+    "capabilities",
+    "check_budget",
+    "check_request",
+    "estimate_cost",
     "events",
+    "models",
 ]
 
 

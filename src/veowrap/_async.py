@@ -38,11 +38,12 @@ class AsyncVideoGenerator(BaseGenerator):
         timeout: float | None = None,
         on_event: EventHook | None = None,
         cancel_on_timeout: bool = False,
+        budget: float | None = None,
         **fields: Any,
     ) -> GenerationResult:
         """Submits a request and waits for its videos. See :meth:`VideoGenerator.generate`."""
         request = self._request(prompt, fields)
-        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout)
+        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
         outcome = await self._run(plan, on_event)
         return GenerationResult.from_outcome(outcome, self._downloader(on_event))
 
@@ -51,10 +52,11 @@ class AsyncVideoGenerator(BaseGenerator):
         request: str | VideoRequest,
         *,
         on_event: EventHook | None = None,
+        budget: float | None = None,
         **fields: Any,
     ) -> OperationHandle:
         """Submits a request and returns its handle, without waiting for the video."""
-        plan = self._submission(self._request(request, fields), None)
+        plan = self._submission(self._request(request, fields), None, budget)
         handle, _ = await self._run(plan, on_event)
         assert isinstance(handle, OperationHandle)
         return handle

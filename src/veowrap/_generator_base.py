@@ -56,6 +56,9 @@ class BaseGenerator:
         poll_schedule: PollSchedule | None = None,
         retry_policy: RetryPolicy | None = None,
         timeout: float | None = 900.0,
+        strict: bool = True,
+        max_cost_usd: float | None = None,
+        allow_unknown_cost: bool = False,
     ) -> None:
         if backend is None:
             from veowrap.backends.genai import GenAIBackend
@@ -73,6 +76,9 @@ class BaseGenerator:
         self.poll_schedule = poll_schedule or PollSchedule()
         self.retry_policy = retry_policy or RetryPolicy()
         self.timeout = timeout
+        self.strict = strict
+        self.max_cost_usd = max_cost_usd
+        self.allow_unknown_cost = allow_unknown_cost
         self._clock: Callable[[], float] = time.monotonic
         self._rand: Callable[[], float] = random.random
 
@@ -92,12 +98,32 @@ class BaseGenerator:
             raise RequestValidationError("prompt", prompt, "a string or a VideoRequest")
         return VideoRequest(prompt=prompt, **fields)
 
-    def _submission(self, request: VideoRequest, deadline: float | None) -> Plan:
+    def _submission(
+        self, request: VideoRequest, deadline: float | None, budget: float | None = None
+    ) -> Plan:
+        """Checks the request (platform, catalog, budget) and returns the plan that submits it.
+
+        Every check runs here, when the plan is built, so bad input fails before any I/O.
+        """
         model = request.model or self.model or self._backend.default_model()
+        platform = self._backend.platform
         self._backend.prepare(request, model)
+        from veowrap._catalog import check_request  # loaded on first use: keeps import cheap
+
+        for warning in check_request(request, model, platform, strict=self.strict):
+            logger.warning("%s", warning)
+        limit = budget if budget is not None else self.max_cost_usd
+        if limit is not None:
+            from veowrap._cost import check_budget, estimate_cost
+
+            check_budget(
+                [estimate_cost(request, model, platform)],
+                limit,
+                allow_unknown=self.allow_unknown_cost,
+            )
         return submit_plan(
             request,
-            platform=self._backend.platform,
+            platform=platform,
             route=self._backend.route_for(model),
             model=model,
             deadline=deadline,
@@ -105,9 +131,13 @@ class BaseGenerator:
         )
 
     def _generation(
-        self, request: VideoRequest, deadline: float | None, cancel_on_timeout: bool
+        self,
+        request: VideoRequest,
+        deadline: float | None,
+        cancel_on_timeout: bool,
+        budget: float | None = None,
     ) -> Plan:
-        submission = self._submission(request, deadline)  # validates now, before any I/O
+        submission = self._submission(request, deadline, budget)  # validates now, before any I/O
         return self._submit_then_wait(submission, deadline, cancel_on_timeout)
 
     def _submit_then_wait(

@@ -39,6 +39,9 @@ class VideoGenerator(BaseGenerator):
         poll_schedule: When to poll (default: tuned for Veo's latency).
         retry_policy: How transient failures of single calls are retried.
         timeout: Default seconds ``generate``/``wait`` may take (``None``: no limit).
+        strict: Refuse requests the model catalog says will fail (``False``: only warn).
+        max_cost_usd: Refuse any request estimated to cost more than this.
+        allow_unknown_cost: With a budget, let through models whose price is unknown.
 
     Example:
         >>> gen = VideoGenerator()                                   # doctest: +SKIP
@@ -55,6 +58,7 @@ class VideoGenerator(BaseGenerator):
         timeout: float | None = None,
         on_event: EventHook | None = None,
         cancel_on_timeout: bool = False,
+        budget: float | None = None,
         **fields: Any,
     ) -> GenerationResult:
         """Submits a request and waits for its videos.
@@ -64,17 +68,19 @@ class VideoGenerator(BaseGenerator):
             timeout: Seconds to wait in all (default: the generator's ``timeout``).
             on_event: Receives :mod:`veowrap.events` as the job progresses.
             cancel_on_timeout: Cancel the job (where the route can) when the deadline passes.
+            budget: Refuse, before submitting, a request estimated to cost more (USD).
             **fields: Any :class:`VideoRequest` field, e.g. ``model=``, ``duration_seconds=``.
 
         Raises:
             RequestValidationError: Bad input, before any network call.
+            BudgetExceededError: The estimate exceeds ``budget``/``max_cost_usd``; nothing sent.
             SubmissionUncertainError: The create may have been accepted; it was not re-sent.
             OperationTimeoutError: The deadline passed; ``error.handle`` resumes the wait.
             ContentFilteredError: Every video was withheld by safety filters.
             OperationFailedError: The service reported a failure.
         """
         request = self._request(prompt, fields)
-        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout)
+        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
         outcome = self._run(plan, on_event)
         return GenerationResult.from_outcome(outcome, self._downloader(on_event))
 
@@ -83,10 +89,13 @@ class VideoGenerator(BaseGenerator):
         request: str | VideoRequest,
         *,
         on_event: EventHook | None = None,
+        budget: float | None = None,
         **fields: Any,
     ) -> OperationHandle:
         """Submits a request and returns its handle at once, without waiting."""
-        handle, _ = self._run(self._submission(self._request(request, fields), None), on_event)
+        handle, _ = self._run(
+            self._submission(self._request(request, fields), None, budget), on_event
+        )
         assert isinstance(handle, OperationHandle)
         return handle
 

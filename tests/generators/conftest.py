@@ -70,7 +70,8 @@ def vertex(emu: VeoEmulator, flavour: str) -> Iterator[Driver]:
 
 @pytest.fixture
 def gemini(emu: VeoEmulator, flavour: str) -> Iterator[Driver]:
-    driver = Driver(flavour, client=emu.client())
+    # The emulator still serves Gemini-API Veo previews that the catalog knows are shut down.
+    driver = Driver(flavour, client=emu.client(), strict=False)
     yield driver
     driver.loop.close()
 

@@ -126,10 +126,24 @@ def test_expired_operation(vertex: Driver, emu: VeoEmulator) -> None:
         vertex.wait(handle)
 
 
-def test_server_side_validation_error(vertex: Driver, emu: VeoEmulator) -> None:
+def test_server_side_validation_error(emu: VeoEmulator, flavour: str) -> None:
+    unchecked = Driver(flavour, client=emu.client(vertex=True), strict=False)
     with pytest.raises(veowrap.RequestValidationError, match="durationSeconds"):
-        vertex.generate("a fox", model=MODEL, duration_seconds=5)
+        unchecked.generate("a fox", model=MODEL, duration_seconds=5)
     assert emu.accepted_submissions == 0
+
+
+def test_catalog_refuses_before_any_request(vertex: Driver, emu: VeoEmulator) -> None:
+    with pytest.raises(veowrap.RequestValidationError, match="duration_seconds=5") as caught:
+        vertex.generate("a fox", model=MODEL, duration_seconds=5)
+    assert "veo-2.0-generate-001" in str(caught.value)  # a model that would take it
+    assert emu.requests == []
+
+
+def test_budget_guard_refuses_before_any_request(vertex: Driver, emu: VeoEmulator) -> None:
+    with pytest.raises(veowrap.BudgetExceededError):
+        vertex.generate("a fox", model=MODEL, duration_seconds=8, budget=0.5)
+    assert emu.requests == [] and emu.accepted_submissions == 0
 
 
 def test_unknown_model(vertex: Driver) -> None:

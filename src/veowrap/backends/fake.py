@@ -14,8 +14,9 @@ a virtual clock that only moves when the generator sleeps through the backend::
         gen.generate("something else")
 
 Videos are the real MP4 files shipped in ``veowrap.testing``'s ``assets`` folder; the fake
-refuses to invent bytes. Operations and downloads are answered as plain dicts in the
-service's JSON shape, which veowrap reads like SDK objects.
+refuses to invent bytes. Veo models are answered as long-running operations and ``gemini-*``
+models as interactions (like the real backend), as plain dicts in the service's JSON shape,
+which veowrap reads like SDK objects.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from veowrap._errors import ConfigurationError
 from veowrap._handle import OperationHandle, Platform, Route
 from veowrap._request import VideoRequest
 from veowrap.backends._http import BytesStream
+from veowrap.backends._interactions import check_expressible
 from veowrap.backends._protocol import VideoStream
 
 __all__ = [
@@ -91,7 +93,11 @@ class Failure:
 
 @dataclass(frozen=True)
 class Filtered:
-    """Every video is withheld by safety filters: :class:`~veowrap.ContentFilteredError`."""
+    """Every video is withheld by safety filters: :class:`~veowrap.ContentFilteredError`.
+
+    On the interactions route (``gemini-*`` models) the interaction completes without a video,
+    which carries no reasons.
+    """
 
     reasons: tuple[str, ...] = (
         "Your prompt was blocked by our safety filters. Try rephrasing it.",
@@ -198,6 +204,8 @@ class VirtualClock:
 @dataclass
 class _Operation:
     name: str
+    route: Route
+    model: str
     outcome: Success | Failure | Filtered | NeverFinishes
     request: VideoRequest
     done_at: float
@@ -314,18 +322,21 @@ class FakeBackend:
         return self._platform
 
     def default_model(self) -> str:
-        """``model=`` if given, else Veo 3.1 (GA on Vertex AI, preview on the Gemini API)."""
+        """``model=`` if given, else the real backend's default for the platform."""
         if self._model:
             return self._model
-        return "veo-3.1-generate-001" if self._platform == "vertex" else "veo-3.1-generate-preview"
+        return "veo-3.1-generate-001" if self._platform == "vertex" else "gemini-omni-1.2-flash"
 
     def route_for(self, model: str) -> Route:
-        """Every model is served through long-running operations."""
-        return "operations"
+        """``gemini-*`` models use interactions; Veo uses long-running operations."""
+        return "interactions" if model.startswith("gemini-") else "operations"
 
     def prepare(self, request: VideoRequest, model: str) -> None:
-        """Refuses the fields the platform cannot take, like the real backend."""
-        check_platform(request, self._platform)
+        """Refuses what the platform or route cannot take, with the real backend's rules."""
+        if self.route_for(model) == "interactions":
+            check_expressible(request, model, self._platform)
+        else:
+            check_platform(request, self._platform)
 
     def submit(self, request: VideoRequest, model: str) -> Any:
         """Consumes the next outcome and returns the new operation (not done)."""
@@ -354,7 +365,7 @@ class FakeBackend:
             return self._wire(self._find(handle))
 
     def cancel(self, handle: OperationHandle) -> None:
-        """Cancels a running operation: it ends with error code 1 (``CANCELLED``)."""
+        """Cancels a running job: an operation ends with error code 1, an interaction cancelled."""
         with self._lock:
             self.calls.append(FakeCall("cancel", handle.name, self.clock()))
             operation = self._find(handle)
@@ -417,15 +428,18 @@ class FakeBackend:
         outcome: Success | Failure | Filtered | NeverFinishes,
     ) -> _Operation:
         number = next(self._ids)
-        op_id = f"fake-{number:06d}"
-        if self._platform == "vertex":
-            name = (
-                "projects/fake-project/locations/us-central1/publishers/google/models/"
-                f"{model}/operations/{op_id}"
-            )
+        route = self.route_for(model)
+        vertex = "projects/fake-project/locations/us-central1"
+        if route == "interactions":
+            op_id = f"fakeinteraction{number:06d}"
+            name = f"{vertex}/interactions/{op_id}" if self._platform == "vertex" else op_id
+        elif self._platform == "vertex":
+            name = f"{vertex}/publishers/google/models/{model}/operations/fake-{number:06d}"
         else:
-            name = f"models/{model}/operations/{op_id}"
-        operation = _Operation(name, outcome, request, self.clock() + self.latency)
+            name = f"models/{model}/operations/fake-{number:06d}"
+        operation = _Operation(
+            name, route, model, outcome, request, done_at=self.clock() + self.latency
+        )
         self._operations[name] = operation
         self.submitted.append(request)
         return operation
@@ -444,6 +458,8 @@ class FakeBackend:
         return self.clock() >= operation.done_at
 
     def _wire(self, operation: _Operation) -> dict[str, Any]:
+        if operation.route == "interactions":
+            return self._interaction(operation)
         wire: dict[str, Any] = {"name": operation.name, "done": self._done(operation)}
         if not wire["done"]:
             return wire
@@ -462,7 +478,44 @@ class FakeBackend:
             wire["response"] = self._success(operation, outcome)
         return wire
 
+    def _interaction(self, operation: _Operation) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "id": operation.name,
+            "object": "interaction",
+            "model": operation.model,
+            "status": "in_progress",
+        }
+        outcome = operation.outcome
+        if not self._done(operation):
+            return wire
+        if operation.cancelled:
+            wire["status"] = "cancelled"
+        elif isinstance(outcome, Failure):
+            wire["status"] = "failed"
+            wire["errors"] = [{"code": outcome.code, "message": outcome.message}]
+        else:
+            content: list[dict[str, Any]] = []
+            if isinstance(outcome, Success):
+                for video in self._videos(operation, outcome):
+                    if "bytesBase64Encoded" in video:
+                        content.append({"type": "video", "data": video["bytesBase64Encoded"]})
+                    else:
+                        content.append(
+                            {"type": "video", "uri": video.get("gcsUri", video.get("uri"))}
+                        )
+                    content[-1]["mime_type"] = _MIME
+            wire["status"] = "completed"
+            wire["steps"] = [{"type": "model_output", "content": content}]
+        return wire
+
     def _success(self, operation: _Operation, outcome: Success) -> dict[str, Any]:
+        response: dict[str, Any] = {"videos": self._videos(operation, outcome)}
+        if outcome.filtered:
+            response["raiMediaFilteredCount"] = outcome.filtered
+            response["raiMediaFilteredReasons"] = ["A video was withheld by safety filters."]
+        return response
+
+    def _videos(self, operation: _Operation, outcome: Success) -> list[dict[str, Any]]:
         request = operation.request
         count = outcome.videos or request.number_of_videos or 1
         data = asset_video(request.aspect_ratio or "16:9", request.duration_seconds or 8)
@@ -475,11 +528,7 @@ class FakeBackend:
             self._blobs[uri] = data
             key = "gcsUri" if self._platform == "vertex" else "uri"
             videos.append({key: uri, "mimeType": _MIME})
-        response: dict[str, Any] = {"videos": videos}
-        if outcome.filtered:
-            response["raiMediaFilteredCount"] = outcome.filtered
-            response["raiMediaFilteredReasons"] = ["A video was withheld by safety filters."]
-        return response
+        return videos
 
     def _uri(self, operation: _Operation, index: int) -> str:
         op_id = operation.name.rsplit("/", 1)[-1]
