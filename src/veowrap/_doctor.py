@@ -365,21 +365,20 @@ def _routes(
             "" if gemini_veo else "this google-genai sends generate_videos only to Vertex AI",
         ),
         RouteSupport(
-            "Gemini video models (Interactions API)",
+            "Gemini video models, gemini-* (Interactions API)",
             interactions,
-            "offered by google-genai; veowrap does not drive it yet"
-            if interactions
-            else "not in this google-genai",
+            "" if interactions else "not in this google-genai (needs google-genai>=2.10)",
         ),
     ]
-    if platform == "gemini" and not gemini_veo:
+    if platform == "gemini" and not gemini_veo and not interactions:
         problems.append(
             Problem(
-                "warning",
-                f"The Gemini API is selected, and google-genai {genai_version} cannot send Veo "
-                "there (Google moved Veo to Vertex AI).",
-                "Use Vertex AI (GOOGLE_GENAI_USE_VERTEXAI=true, GOOGLE_CLOUD_PROJECT, "
-                "GOOGLE_CLOUD_LOCATION), or pass vertexai=True, project=, location=.",
+                "error",
+                f"The Gemini API is selected, and google-genai {genai_version} offers no video "
+                "route there: no Veo (generate_videos) and no Interactions API.",
+                "Run `pip install -U google-genai` for Gemini video models, or use Vertex AI "
+                "for Veo (GOOGLE_GENAI_USE_VERTEXAI=true, GOOGLE_CLOUD_PROJECT, "
+                "GOOGLE_CLOUD_LOCATION).",
             )
         )
     return routes

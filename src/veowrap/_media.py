@@ -59,12 +59,15 @@ class _Media(BaseModel):
             return {"uri": value}
         if isinstance(value, (str, os.PathLike)):
             path = Path(value)
-            if not path.is_file():
-                raise ValueError(
-                    f"no file at {str(path)!r}; pass a path to an existing file, bytes, "
-                    "or a gs:// / Files API URI"
-                )
-            return {"data": path.read_bytes()}
+            try:
+                if not path.is_file():
+                    raise ValueError(
+                        f"no file at {str(path)[:200]!r}; pass a path to an existing file, "
+                        "bytes, or a gs:// / Files API URI"
+                    )
+                return {"data": path.read_bytes()}
+            except OSError as error:  # too long a name, no permission, ...
+                raise ValueError(f"cannot read {str(path)[:200]!r}: {error.strerror}") from None
         # Anything else (an SDK Image/Video, say) is left for pydantic to refuse with its type.
         return value
 

@@ -224,6 +224,12 @@ def _to_request_error(error: ValidationError, model_name: str) -> RequestValidat
     if isinstance(original, _Combination):
         return original.error
     field = ".".join(str(part) for part in first["loc"]) or model_name
+    if isinstance(original, RequestValidationError):
+        # A nested model (a mask, a reference image) refused its own field: keep its words.
+        nested = f"{field}.{original.field}" if field != model_name else original.field
+        return RequestValidationError(
+            nested, original.value, original.allowed, hint=original.hint, reason=original.reason
+        )
     kind = first["type"]
     message = first["msg"].removeprefix("Value error, ")
     if kind == "extra_forbidden":
@@ -238,6 +244,10 @@ def _to_request_error(error: ValidationError, model_name: str) -> RequestValidat
     if kind == "literal_error":
         allowed = message.removeprefix("Input should be ")
         return RequestValidationError(field, first["input"], allowed)
+    if kind == "too_short":
+        return RequestValidationError(
+            field, first["input"], f"at least {ctx['min_length']} item(s)"
+        )
     if kind == "too_long":
         return RequestValidationError(field, first["input"], f"at most {ctx['max_length']} items")
     if kind in ("greater_than_equal", "less_than_equal"):

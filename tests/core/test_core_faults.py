@@ -209,21 +209,10 @@ def test_describe(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: faults._headers_of only accepts a Mapping; urllib's HTTPError.headers is an "
-    "email.message.Message, so Retry-After on video downloads is ignored",
-)
 def test_describe_reads_retry_after_from_urllib_http_error() -> None:
     assert describe(url_http_error(503, retry_after="5")).retry_after == 5.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: urlopen wraps a refused connection in URLError (reason and __context__ are "
-    "ConnectionRefusedError); describe() only looks at the cause for APIConnectionError, "
-    "so the fault is 'other' and downloads are not retried",
-)
 def test_describe_urllib_refused_connection_is_connect() -> None:
     assert describe(url_error_refused()).kind == "connect"
 
@@ -350,11 +339,6 @@ def test_classify_read_phases(factory: Factory, expected: str, phase: Phase) -> 
     assert _verdict_word(verdict) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: URLError(ConnectionRefusedError) from urlopen is classified 'other', so a "
-    "download whose connection is refused is never retried",
-)
 def test_classify_download_retries_urllib_refused_connection() -> None:
     assert classify(url_error_refused(), "download").retry
 

@@ -605,12 +605,6 @@ def test_submit_with_unreadable_answer_fails_with_an_event() -> None:
     assert driver.trace == ["submit", "failed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: submit_plan classifies MalformedResponse, whose class name is not in "
-    "faults._MALFORMED, as 'other': an accepted-but-unreadable create becomes "
-    "ServiceUnavailableError instead of SubmissionUncertainError",
-)
 def test_submit_with_unreadable_answer_is_uncertain() -> None:
     driver = Driver(submits=[MALFORMED])
     with pytest.raises(SubmissionUncertainError) as caught:

@@ -213,13 +213,6 @@ def test_long_values_are_shortened_in_messages() -> None:
         pytest.param({"webhook": {"uris": []}}, "webhook.uris", "at least 1", id="webhook-uris"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: nested models (_Frozen subclasses) have a custom __init__, so pydantic calls "
-    "it and their RequestValidationError comes back wrapped as a plain value_error of the outer "
-    "field: .field loses the nested part, .allowed is the outer field's (images: 'a path...'), "
-    "and the message says 'is not valid' twice",
-)
 def test_nested_fields_are_named_with_dots(
     kwargs: dict[str, Any], field: str, allowed: str
 ) -> None:
@@ -244,13 +237,6 @@ def test_nested_errors_are_still_request_validation_errors(kwargs: dict[str, Any
     assert caught.value.field.split(".")[0] == next(iter(kwargs))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="BUG: _media._coerce calls Path.is_file(), which raises OSError(ENAMETOOLONG) for a "
-    "string longer than the OS allows; it escapes pydantic as OSError, not "
-    "RequestValidationError",
-)
 def test_overlong_path_string_is_a_request_error() -> None:
     with pytest.raises(RequestValidationError):
         build(image="frame-" * 60 + ".png")

@@ -55,11 +55,6 @@ def test_delay(
     assert policy.delay(attempt, retry_after, rand) == pytest.approx(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: RetryPolicy.delay applies jitter after the max_delay cap, so one wait can be "
-    "up to 1.5x max_delay although max_delay is documented as 'Upper bound of one wait'",
-)
 def test_delay_never_exceeds_max_delay_without_retry_after() -> None:
     assert DEFAULT.delay(10, None, 0.999) <= DEFAULT.max_delay
 

@@ -54,13 +54,6 @@ def test_profiles(name: Any, fields: dict[str, float]) -> None:
     assert PollSchedule.profile(name) == PollSchedule(**fields)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="BUG: delay_after computes growth ** (polls - 1) before capping; past ~5,000 polls "
-    "(about 21 h at the 15 s cap, or far sooner with growth=2 or a scaled schedule) the float "
-    "power overflows and an indefinite wait() dies with OverflowError",
-)
 @pytest.mark.parametrize(
     ("schedule", "polls"),
     [

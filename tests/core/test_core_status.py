@@ -152,12 +152,6 @@ def test_read_operation(
     assert status.error_code is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read_operation does not unwrap the Gemini API's "
-    "response.generateVideoResponse, so a finished operation read from plain JSON looks like "
-    "a success with no video (and wait_plan turns it into ContentFilteredError)",
-)
 def test_read_operation_gemini_wire_json() -> None:
     status = read_operation(gemini_wire({"generatedSamples": [{"video": {"uri": FILE_URI}}]}))
     assert status.videos == (VideoRef(uri=FILE_URI),)

@@ -67,7 +67,9 @@ _DISCONNECTS = frozenset(
         "NoResponseError",
     }
 )
-_MALFORMED = frozenset({"JSONDecodeError", "ValidationError", "ResponseValidationError"})
+_MALFORMED = frozenset(
+    {"JSONDecodeError", "ValidationError", "ResponseValidationError", "MalformedResponse"}
+)
 _AUTH = frozenset({"RefreshError", "DefaultCredentialsError", "InvalidOperation"})
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
@@ -121,9 +123,12 @@ def describe(error: BaseException) -> Fault:
             reason=_reason_of(body),
         )
     names = _class_names(error)
-    cause = error.__cause__ or error.__context__
+    # urllib wraps socket errors in URLError(reason); SDKs chain them as __cause__.
+    reason = getattr(error, "reason", None)
+    cause = reason if isinstance(reason, BaseException) else (error.__cause__ or error.__context__)
     cause_names = _class_names(cause) if cause is not None else set()
-    if names & _NOT_SENT or (("APIConnectionError" in names) and cause_names & _NOT_SENT):
+    wrapper = bool(names & {"APIConnectionError", "URLError"})
+    if names & _NOT_SENT or (wrapper and cause_names & _NOT_SENT):
         return Fault(kind="connect", message=_safe_str(error))
     if names & _TIMEOUTS or "APITimeoutError" in names:
         return Fault(kind="timeout", message=_safe_str(error))
@@ -263,7 +268,10 @@ def _headers_of(error: BaseException) -> Mapping[str, str]:
     if headers is None:
         response = getattr(error, "response", None) or getattr(error, "raw_response", None)
         headers = getattr(response, "headers", None)
-    return headers if isinstance(headers, Mapping) else {}
+    if isinstance(headers, Mapping):
+        return headers
+    items = getattr(headers, "items", None)  # urllib's email.message.Message is no Mapping
+    return dict(items()) if callable(items) else {}
 
 
 def _body_of(error: BaseException) -> Any:

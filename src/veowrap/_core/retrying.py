@@ -46,9 +46,9 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None, rand: float) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        base = min(self.max_delay, self.initial_delay * self.multiplier ** (attempt - 1))
-        base *= 1 + self.jitter * rand
-        return max(base, retry_after or 0.0)
+        steps = min(attempt - 1, 100)  # bounded: no overflow however many attempts
+        base = self.initial_delay * self.multiplier**steps * (1 + self.jitter * rand)
+        return max(min(self.max_delay, base), retry_after or 0.0)
 
 
 def retry_arguments(

@@ -81,5 +81,7 @@ class PollSchedule:
         if polls <= 0:
             base = self.first_delay
         else:
-            base = min(self.max_interval, self.interval * self.growth ** (polls - 1))
+            # Cap the exponent so very long waits never overflow a float.
+            steps = min(polls - 1, 1000)
+            base = min(self.max_interval, self.interval * self.growth**steps)
         return max(0.0, base * (1 + self.jitter * (2 * rand - 1)))

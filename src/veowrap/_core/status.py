@@ -84,6 +84,8 @@ def read_operation(operation: Any) -> OperationStatus:
     response = _get(operation, "response", "result")
     if response is None:
         raise MalformedResponse("the operation is done but has neither a response nor an error")
+    # Raw Gemini API JSON nests the payload one level deeper than the SDK's objects.
+    response = _get(response, "generateVideoResponse") or response
     samples = _get(response, "generated_videos", "generatedSamples", "videos") or ()
     if not isinstance(samples, Sequence):
         raise MalformedResponse("the operation's videos are not a list")
