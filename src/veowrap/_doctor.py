@@ -31,10 +31,10 @@ Severity = Literal["error", "warning"]
 VersionLookup = Callable[[str], str]
 SpecFinder = Callable[[str], object | None]
 
-# (distribution, lowest supported, first unsupported) — mirrors pyproject's dependencies.
+# (distribution, lowest supported, first unsupported): pyproject's dependencies (a test checks).
 _REQUIREMENTS: tuple[tuple[str, str | None, str | None], ...] = (
     ("google-genai", "2.0", "4"),
-    ("tenacity", "8.2", None),
+    ("tenacity", "8.4", None),
     ("pydantic", "2.7", "3"),
 )
 _PACKAGES = ("google-genai", LEGACY_DISTRIBUTION, "tenacity", "pydantic")
