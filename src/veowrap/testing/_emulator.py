@@ -273,6 +273,22 @@ class VeoEmulator:
             raise ValueError("times must be >= 1")
         self._state.script(outcome, model, times)
 
+    def set_quota(self, requests: int | None, per_seconds: float = 60.0) -> None:
+        """Limits creates (both routes) to ``requests`` per sliding ``per_seconds`` window.
+
+        Creates over the quota get HTTP 429 with a ``Retry-After`` telling when a slot frees, as
+        Google's per-minute quotas do. ``None`` removes the limit. Scale ``per_seconds`` down
+        to test pacing quickly (e.g. 10 requests per 0.5 s).
+        """
+        if requests is not None and (requests < 1 or per_seconds <= 0):
+            raise ValueError("requests must be >= 1 and per_seconds > 0")
+        self._state.quota = None if requests is None else (requests, per_seconds)
+
+    @property
+    def quota_rejections(self) -> int:
+        """How many creates the scripted quota refused with 429."""
+        return self._state.quota_rejections
+
     def expire(self, name: str) -> None:
         """Makes an operation (by name) or interaction (by id) answer 404 from now on."""
         if not self._state.expire(name):

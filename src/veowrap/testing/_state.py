@@ -110,6 +110,7 @@ class EmulatorState:
         self._default_latency = latency
         self._latencies: dict[str, float] = {}
         self.file_processing_delay = 0.1
+        self.quota: tuple[int, float] | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -123,6 +124,8 @@ class EmulatorState:
         self._order: list[str] = []
         self._files: dict[str, StoredFile] = {}
         self._gcs: dict[str, StoredFile] = {}
+        self._quota_times: list[float] = []
+        self.quota_rejections = 0
 
     def reset(self) -> None:
         """Forgets requests, counters, faults, scripts and every resource (keeps latency)."""
@@ -143,11 +146,25 @@ class EmulatorState:
             if chosen is None:
                 chosen = next((i for i in queue if i.call is None), None)
             if chosen is None:
-                return None
+                return self._quota_fault(endpoint)
             chosen.remaining -= 1
             if chosen.remaining <= 0 or chosen.call is not None:
                 queue.remove(chosen)
             return chosen.fault
+
+    def _quota_fault(self, endpoint: str) -> Fault | None:
+        """A 429 when a create would exceed the scripted quota (a sliding window)."""
+        if self.quota is None or endpoint not in ("create", "interaction_create"):
+            return None
+        limit, window = self.quota
+        now = time.monotonic()
+        self._quota_times = [t for t in self._quota_times if now - t < window]
+        if len(self._quota_times) < limit:
+            self._quota_times.append(now)
+            return None
+        self.quota_rejections += 1
+        wait = window - (now - self._quota_times[0])
+        return Fault.http(429, retry_after=round(max(wait, 0.001), 3), message="Quota exceeded.")
 
     def inject(self, endpoint: str, fault: Fault, times: int, call: int | None) -> None:
         """Queues a fault for an endpoint (see `VeoEmulator.inject`)."""
