@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from veowrap._version import __version__
 
 if TYPE_CHECKING:
-    from veowrap import events
+    from veowrap import backends, events
     from veowrap._async import AsyncVideoGenerator
     from veowrap._catalog import ModelCapabilities, capabilities, check_request, models
     from veowrap._core.retrying import RetryPolicy
     from veowrap._core.schedule import PollSchedule
     from veowrap._core.status import OperationStatus
     from veowrap._cost import CostEstimate, check_budget, estimate_cost
+    from veowrap._doctor import DoctorReport, doctor
     from veowrap._errors import (
         BudgetExceededError,
         ConfigurationError,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
     from veowrap._result import GeneratedVideo, GenerationResult
     from veowrap._sync import VideoGenerator
+    from veowrap.backends._registry import get_backend, register_backend
 
 _EXPORTS = {
     "AsyncVideoGenerator": "veowrap._async",
@@ -83,8 +85,12 @@ _EXPORTS = {
     "SubmissionUncertainError": "veowrap._errors",
     "UnsupportedCapabilityError": "veowrap._errors",
     "VeowrapError": "veowrap._errors",
+    "DoctorReport": "veowrap._doctor",
+    "doctor": "veowrap._doctor",
+    "get_backend": "veowrap.backends._registry",
+    "register_backend": "veowrap.backends._registry",
 }
-_SUBMODULES = {"events"}
+_SUBMODULES = {"backends", "events"}
 
 __all__ = [
     "AsyncVideoGenerator",
@@ -92,6 +98,7 @@ __all__ = [
     "ConfigurationError",
     "ContentFilteredError",
     "CostEstimate",
+    "DoctorReport",
     "DownloadError",
     "GeneratedVideo",
     "GenerationResult",
@@ -118,12 +125,16 @@ __all__ = [
     "VideoRequest",
     "Webhook",
     "__version__",
+    "backends",
     "capabilities",
     "check_budget",
     "check_request",
+    "doctor",
     "estimate_cost",
     "events",
+    "get_backend",
     "models",
+    "register_backend",
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
 from typing import Any
 
@@ -28,7 +27,15 @@ class AsyncVideoGenerator(BaseGenerator):
         ...     result = await agen.generate("a paper boat", model="veo-3.1-generate-001")
     """
 
-    def __init__(self, client: Any = None, *, backend: AsyncBackend | None = None, **settings: Any):
+    _flavour = "async"
+
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        backend: AsyncBackend | str | None = None,
+        **settings: Any,
+    ):
         super().__init__(backend, client=client, **settings)
 
     async def generate(
@@ -110,10 +117,12 @@ class AsyncVideoGenerator(BaseGenerator):
         try:
             while (action := runner.next()) is not None:
                 if isinstance(action, Sleep):
-                    await asyncio.sleep(action.seconds)
+                    await self._sleep_async(action.seconds)
                     continue
                 try:
-                    retrying = tenacity.AsyncRetrying(**self._retry_kwargs(action, hook))
+                    retrying = tenacity.AsyncRetrying(
+                        sleep=self._sleep_async, **self._retry_kwargs(action, hook)
+                    )
                     runner.reply(await retrying(self._call, action))
                 except Exception as error:
                     runner.fail(error)

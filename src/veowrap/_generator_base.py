@@ -6,12 +6,13 @@ Like httpx's ``BaseClient``, this class builds and decides; ``VideoGenerator`` a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from veowrap._core.plan import (
     Call,
@@ -31,6 +32,7 @@ from veowrap._events import Event, Submitted
 from veowrap._handle import OperationHandle, utcnow
 from veowrap._request import VideoRequest
 from veowrap.backends._protocol import AsyncBackend, Backend
+from veowrap.backends._registry import resolve_backend
 
 __all__ = ["BaseGenerator", "EventHook", "PlanRunner"]
 
@@ -42,9 +44,11 @@ EventHook = Callable[[Event], None]
 class BaseGenerator:
     """Shared configuration and plan building for the generators."""
 
+    _flavour: ClassVar[Literal["sync", "async"] | None] = None
+
     def __init__(
         self,
-        backend: Backend | AsyncBackend | None,
+        backend: Backend | AsyncBackend | str | None,
         *,
         client: Any = None,
         api_key: str | None = None,
@@ -60,18 +64,16 @@ class BaseGenerator:
         max_cost_usd: float | None = None,
         allow_unknown_cost: bool = False,
     ) -> None:
-        if backend is None:
-            from veowrap.backends.genai import GenAIBackend
-
-            backend = GenAIBackend(
-                client,
-                api_key=api_key,
-                vertexai=vertexai,
-                project=project,
-                location=location,
-                credentials=credentials,
-            )
-        self._backend = backend
+        self._backend = resolve_backend(
+            backend,
+            client=client,
+            api_key=api_key,
+            vertexai=vertexai,
+            project=project,
+            location=location,
+            credentials=credentials,
+            require=self._flavour,
+        )
         self.model = model
         self.poll_schedule = poll_schedule or PollSchedule()
         self.retry_policy = retry_policy or RetryPolicy()
@@ -79,7 +81,15 @@ class BaseGenerator:
         self.strict = strict
         self.max_cost_usd = max_cost_usd
         self.allow_unknown_cost = allow_unknown_cost
-        self._clock: Callable[[], float] = time.monotonic
+        # A backend may supply its own clock and sleeps (FakeBackend: virtual time).
+        clock = getattr(self._backend, "clock", None)
+        self._clock: Callable[[], float] = clock if callable(clock) else time.monotonic
+        sleep = getattr(self._backend, "sleep", None)
+        self._sleep: Callable[[float], None] = sleep if callable(sleep) else time.sleep
+        sleep_async = getattr(self._backend, "sleep_async", None)
+        self._sleep_async: Callable[[float], Awaitable[None]] = (
+            sleep_async if callable(sleep_async) else asyncio.sleep
+        )
         self._rand: Callable[[], float] = random.random
 
     @property

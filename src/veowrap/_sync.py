@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from types import TracebackType
 from typing import Any
 
@@ -48,7 +47,11 @@ class VideoGenerator(BaseGenerator):
         >>> gen.generate("a paper boat on a rainy street").save("out/")  # doctest: +SKIP
     """
 
-    def __init__(self, client: Any = None, *, backend: Backend | None = None, **settings: Any):
+    _flavour = "sync"
+
+    def __init__(
+        self, client: Any = None, *, backend: Backend | str | None = None, **settings: Any
+    ):
         super().__init__(backend, client=client, **settings)
 
     def generate(
@@ -152,10 +155,12 @@ class VideoGenerator(BaseGenerator):
         try:
             while (action := runner.next()) is not None:
                 if isinstance(action, Sleep):
-                    time.sleep(action.seconds)
+                    self._sleep(action.seconds)
                     continue
                 try:
-                    retrying = tenacity.Retrying(**self._retry_kwargs(action, hook))
+                    retrying = tenacity.Retrying(
+                        sleep=self._sleep, **self._retry_kwargs(action, hook)
+                    )
                     runner.reply(retrying(self._call, action))
                 except Exception as error:
                     runner.fail(error)

@@ -437,7 +437,6 @@ def test_bad_settings_are_refused() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="needs wiring")
 def test_generators_take_the_backend_clock_and_sleep() -> None:
     fake = FakeBackend()
     generator = veowrap.VideoGenerator(backend=fake)
@@ -447,7 +446,6 @@ def test_generators_take_the_backend_clock_and_sleep() -> None:
     assert agen._sleep_async == fake.sleep_async  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=False, reason="needs wiring")
 def test_wired_generator_runs_in_virtual_time_without_help() -> None:
     fake = FakeBackend(latency=300).script(QuotaExceeded(retry_after=60), Success())
     generator = veowrap.VideoGenerator(backend=fake)
@@ -457,7 +455,6 @@ def test_wired_generator_runs_in_virtual_time_without_help() -> None:
     assert time.monotonic() - started < 2.0
 
 
-@pytest.mark.xfail(strict=False, reason="needs wiring")
 def test_backend_by_name() -> None:
     generator = veowrap.VideoGenerator(backend="fake")  # type: ignore[arg-type]
     assert isinstance(generator.backend, FakeBackend)

@@ -362,7 +362,6 @@ def test_registry_module_does_not_import_google_genai() -> None:
 # -- needs the wiring in BaseGenerator -------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="needs wiring")
 def test_generators_resolve_through_the_registry() -> None:
     with pytest.raises(veowrap.ConfigurationError, match="VeoEmulator"):
         veowrap.VideoGenerator()
@@ -372,7 +371,6 @@ def test_generators_resolve_through_the_registry() -> None:
         veowrap.VideoGenerator(backend=object())  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=False, reason="needs wiring")
 def test_public_exports() -> None:
     backends: Any = importlib.import_module("veowrap.backends")
 
