@@ -20,6 +20,7 @@ from veowrap._version import __version__
 if TYPE_CHECKING:
     from veowrap import backends, events
     from veowrap._async import AsyncVideoGenerator
+    from veowrap._batch import BatchItem, BatchSummary, load_requests, summarize
     from veowrap._catalog import ModelCapabilities, capabilities, check_request, models
     from veowrap._core.retrying import RetryPolicy
     from veowrap._core.schedule import PollSchedule
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         VeowrapError,
     )
     from veowrap._handle import OperationHandle
+    from veowrap._journal import Journal
     from veowrap._media import Image, Video
     from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
     from veowrap._result import GeneratedVideo, GenerationResult
@@ -63,6 +65,11 @@ _EXPORTS = {
     "GenerationResult": "veowrap._result",
     "GeneratedVideo": "veowrap._result",
     "PollSchedule": "veowrap._core.schedule",
+    "BatchItem": "veowrap._batch",
+    "BatchSummary": "veowrap._batch",
+    "load_requests": "veowrap._batch",
+    "summarize": "veowrap._batch",
+    "Journal": "veowrap._journal",
     "CostEstimate": "veowrap._cost",
     "estimate_cost": "veowrap._cost",
     "check_budget": "veowrap._cost",
@@ -94,6 +101,8 @@ _SUBMODULES = {"backends", "events"}
 
 __all__ = [
     "AsyncVideoGenerator",
+    "BatchItem",
+    "BatchSummary",
     "BudgetExceededError",
     "ConfigurationError",
     "ContentFilteredError",
@@ -103,6 +112,7 @@ __all__ = [
     "GeneratedVideo",
     "GenerationResult",
     "Image",
+    "Journal",
     "ModelCapabilities",
     "OperationCancelledError",
     "OperationFailedError",
@@ -133,8 +143,10 @@ __all__ = [
     "estimate_cost",
     "events",
     "get_backend",
+    "load_requests",
     "models",
     "register_backend",
+    "summarize",
 ]
 
 

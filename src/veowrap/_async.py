@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable, Sequence
+from os import PathLike
 from types import TracebackType
 from typing import Any
 
 import tenacity
 
+from veowrap._batch import BatchItem, build_runner
 from veowrap._core.plan import Call, Plan, Sleep
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
 from veowrap._generator_base import BaseGenerator, EventHook
 from veowrap._handle import OperationHandle
+from veowrap._journal import Journal
 from veowrap._request import VideoRequest
 from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend
@@ -92,6 +96,66 @@ class AsyncVideoGenerator(BaseGenerator):
     async def cancel(self, handle: OperationHandle | str) -> None:
         """Cancels the operation where its route allows it."""
         await self._run(self._cancelling(handle), None)
+
+    def generate_many(
+        self,
+        requests: Iterable[VideoRequest | str],
+        *,
+        keys: Sequence[str | None] | None = None,
+        concurrency: int = 4,
+        requests_per_minute: float | None = None,
+        journal: Journal | str | PathLike[str] | None = None,
+        output_dir: str | PathLike[str] | None = None,
+        timeout: float | None = None,
+        on_event: EventHook | None = None,
+        resend_uncertain: bool = False,
+        retry_failed: bool = False,
+        budget: float | None = None,
+    ) -> AsyncIterator[BatchItem]:
+        """Generates many videos; yields each item's outcome as it completes.
+
+        One failed or filtered item never stops the others: its ``BatchItem.error`` says why.
+        Every request is validated (and the budget checked) before anything is sent.
+
+        Args:
+            requests: Requests (or prompts).
+            keys: A stable key per request; by default derived from each request's fingerprint,
+                so a re-ordered rerun still finds its items in the journal.
+            concurrency: Jobs in flight at once.
+            requests_per_minute: Pace submissions at this rate (your quota); 429s slow the pace
+                down and it recovers afterwards.
+            journal: A SQLite file (or :class:`~veowrap.Journal`) recording every item's state
+                before each step: a rerun skips done items, resumes submitted ones, and reports
+                uncertain submissions instead of re-sending them.
+            output_dir: Save each item's videos as ``<output_dir>/<key>.mp4``.
+            timeout: Seconds each item may wait for its operation.
+            on_event: Receives every item's events.
+            resend_uncertain: Re-send items whose earlier submission is uncertain.
+            retry_failed: Re-submit items recorded as failed in the journal.
+            budget: Refuse the whole batch, before anything is sent, if its estimate is higher.
+        """
+        runner = build_runner(
+            self,
+            requests,
+            keys=keys,
+            concurrency=concurrency,
+            requests_per_minute=requests_per_minute,
+            journal=journal,
+            output_dir=output_dir,
+            timeout=timeout,
+            on_event=on_event,
+            resend_uncertain=resend_uncertain,
+            retry_failed=retry_failed,
+            budget=budget,
+        )
+        return runner.run()
+
+    async def generate_all(
+        self, requests: Iterable[VideoRequest | str], **options: Any
+    ) -> list[BatchItem]:
+        """Like :meth:`generate_many`, collected into a list in input order."""
+        items = [item async for item in self.generate_many(requests, **options)]
+        return sorted(items, key=lambda item: item.index)
 
     async def aclose(self) -> None:
         """Releases the backend's connections."""

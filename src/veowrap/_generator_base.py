@@ -115,22 +115,9 @@ class BaseGenerator:
 
         Every check runs here, when the plan is built, so bad input fails before any I/O.
         """
-        model = request.model or self.model or self._backend.default_model()
+        model = self._prepare(request)
         platform = self._backend.platform
-        self._backend.prepare(request, model)
-        from veowrap._catalog import check_request  # loaded on first use: keeps import cheap
-
-        for warning in check_request(request, model, platform, strict=self.strict):
-            logger.warning("%s", warning)
-        limit = budget if budget is not None else self.max_cost_usd
-        if limit is not None:
-            from veowrap._cost import check_budget, estimate_cost
-
-            check_budget(
-                [estimate_cost(request, model, platform)],
-                limit,
-                allow_unknown=self.allow_unknown_cost,
-            )
+        self._check_budget([request], budget)
         return submit_plan(
             request,
             platform=platform,
@@ -139,6 +126,30 @@ class BaseGenerator:
             deadline=deadline,
             now_utc=self._now_utc,
         )
+
+    def _prepare(self, request: VideoRequest) -> str:
+        """Runs the backend's and the catalog's checks; returns the model to use."""
+        model = request.model or self.model or self._backend.default_model()
+        self._backend.prepare(request, model)
+        from veowrap._catalog import check_request  # loaded on first use: keeps import cheap
+
+        for warning in check_request(request, model, self._backend.platform, strict=self.strict):
+            logger.warning("%s", warning)
+        return model
+
+    def _check_budget(self, requests: list[VideoRequest], budget: float | None) -> None:
+        """Refuses requests whose estimated total cost exceeds the budget in force."""
+        limit = budget if budget is not None else self.max_cost_usd
+        if limit is None:
+            return
+        from veowrap._cost import check_budget, estimate_cost
+
+        platform = self._backend.platform
+        estimates = [
+            estimate_cost(r, r.model or self.model or self._backend.default_model(), platform)
+            for r in requests
+        ]
+        check_budget(estimates, limit, allow_unknown=self.allow_unknown_cost)
 
     def _generation(
         self,
@@ -224,6 +235,18 @@ class BaseGenerator:
 
     def _now_utc(self) -> datetime:
         return utcnow()
+
+    def _settings(self) -> dict[str, Any]:
+        """The settings a sibling generator needs to behave like this one."""
+        return {
+            "model": self.model,
+            "poll_schedule": self.poll_schedule,
+            "retry_policy": self.retry_policy,
+            "timeout": self.timeout,
+            "strict": self.strict,
+            "max_cost_usd": self.max_cost_usd,
+            "allow_unknown_cost": self.allow_unknown_cost,
+        }
 
     def _runner(
         self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None

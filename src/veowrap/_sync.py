@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
 import tenacity
 
+from veowrap._batch import BatchItem, iterate_in_thread
 from veowrap._core.plan import Call, Plan, Sleep
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
@@ -130,6 +132,30 @@ class VideoGenerator(BaseGenerator):
             UnsupportedCapabilityError: The route cannot cancel (Veo operations).
         """
         self._run(self._cancelling(handle), None)
+
+    def generate_many(
+        self,
+        requests: Iterable[VideoRequest | str],
+        **options: Any,
+    ) -> Iterator[BatchItem]:
+        """Generates many videos; yields each item's outcome as it completes.
+
+        The same batch engine as :meth:`AsyncVideoGenerator.generate_many` (same options: keys,
+        concurrency, requests_per_minute, journal, output_dir, timeout, on_event,
+        resend_uncertain, retry_failed, budget), run on an event loop in a worker thread.
+        Validation errors are raised here, before anything is sent.
+        """
+        from veowrap._async import AsyncVideoGenerator
+
+        sibling = AsyncVideoGenerator(backend=self._backend, **self._settings())  # type: ignore[arg-type]
+        batch = sibling.generate_many(requests, **options)  # validates now, in this thread
+        return iterate_in_thread(batch)
+
+    def generate_all(
+        self, requests: Iterable[VideoRequest | str], **options: Any
+    ) -> list[BatchItem]:
+        """Like :meth:`generate_many`, collected into a list in input order."""
+        return sorted(self.generate_many(requests, **options), key=lambda item: item.index)
 
     def close(self) -> None:
         """Releases the backend's connections."""

@@ -1,0 +1,70 @@
+"""Client-side pacing of submissions: spaced at the quota, slowed by 429s, then recovering.
+
+Pure: the driver passes the time in and sleeps for the delays returned here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Pacer"]
+
+
+@dataclass
+class Pacer:
+    """Spaces calls evenly at ``per_minute`` and adapts when the service pushes back.
+
+    Evenly spaced calls keep throughput at the quota instead of the burst-then-429 oscillation
+    of an unpaced ``gather``. A 429 pauses everyone until the service's ``Retry-After`` and
+    lowers the rate (multiplicative decrease); each success raises it again by a small step
+    (additive increase) up to the configured rate.
+
+    Calls are spaced a little under the quota (``headroom``): a service's sliding window sees
+    arrival times with network jitter, so pacing at exactly the limit still meets 429s.
+
+    Attributes:
+        per_minute: The quota, or ``None`` for no pacing.
+        headroom: Fraction of the quota actually used.
+        backoff: Factor applied to the rate on a 429.
+        recovery: Fraction of the target rate regained per success.
+    """
+
+    per_minute: float | None
+    headroom: float = 0.95
+    backoff: float = 0.7
+    recovery: float = 0.05
+    _target: float = field(init=False, default=0.0)
+    _rate: float = field(init=False, default=0.0)
+    _next_slot: float = field(init=False, default=float("-inf"))
+
+    def __post_init__(self) -> None:
+        if self.per_minute is not None and self.per_minute <= 0:
+            raise ValueError(f"requests_per_minute must be positive, got {self.per_minute}")
+        self._target = (self.per_minute or 0.0) * self.headroom
+        self._rate = self._target
+
+    @property
+    def rate(self) -> float | None:
+        """The current rate in calls per minute (``None`` when unpaced)."""
+        return None if self.per_minute is None else self._rate
+
+    def reserve(self, now: float) -> float:
+        """Books the next slot; returns how many seconds to wait before using it."""
+        if self.per_minute is None:
+            return 0.0
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 60.0 / self._rate
+        return slot - now
+
+    def throttled(self, now: float, retry_after: float | None) -> None:
+        """Reports a 429: pause until ``retry_after`` and slow down."""
+        if self.per_minute is None:
+            return
+        self._rate = max(self._target * 0.05, self._rate * self.backoff)
+        pause = retry_after if retry_after is not None else 60.0 / self._rate
+        self._next_slot = max(self._next_slot, now + pause)
+
+    def succeeded(self) -> None:
+        """Reports an accepted call: speed back up towards the target."""
+        if self.per_minute is not None:
+            self._rate = min(self._target, self._rate + self._target * self.recovery)
