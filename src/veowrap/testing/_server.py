@@ -54,6 +54,9 @@ class EmulatorServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 overflows (and resets connections) under the
+    # concurrent load real clients put on Google's front ends; batches open dozens at once.
+    request_queue_size = 1024
 
     def __init__(self, port: int, state: EmulatorState, config: ServerConfig) -> None:
         self.state = state
