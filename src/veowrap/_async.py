@@ -55,8 +55,7 @@ class AsyncVideoGenerator(BaseGenerator):
         """Submits a request and waits for its videos. See :meth:`VideoGenerator.generate`."""
         request = self._request(prompt, fields)
         plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
-        outcome = await self._run(plan, on_event)
-        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+        return self._result(await self._run(plan, on_event), on_event)
 
     async def submit(
         self,
@@ -81,12 +80,8 @@ class AsyncVideoGenerator(BaseGenerator):
         cancel_on_timeout: bool = False,
     ) -> GenerationResult:
         """Waits for a submitted operation (a handle, its JSON, or an operation name)."""
-        handle = OperationHandle.coerce(handle)
-        plan = self._waiting(
-            handle, self._deadline(timeout), poll_first=True, cancel_on_timeout=cancel_on_timeout
-        )
-        outcome = await self._run(plan, on_event, handle)
-        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+        handle, plan = self._resumption(handle, timeout, cancel_on_timeout)
+        return self._result(await self._run(plan, on_event, handle), on_event)
 
     async def status(self, handle: OperationHandle | str) -> OperationStatus:
         """Reads the operation's status once, without waiting."""

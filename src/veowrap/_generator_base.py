@@ -31,6 +31,7 @@ from veowrap._errors import RequestValidationError, VeowrapError
 from veowrap._events import Event, Submitted
 from veowrap._handle import OperationHandle, utcnow
 from veowrap._request import VideoRequest
+from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend, Backend
 from veowrap.backends._registry import resolve_backend
 
@@ -194,6 +195,19 @@ class BaseGenerator:
             cancel_on_timeout=cancel_on_timeout,
             known=known,
         )
+
+    def _resumption(
+        self, handle: OperationHandle | str, timeout: float | None, cancel_on_timeout: bool
+    ) -> tuple[OperationHandle, Plan]:
+        """The plan that waits for an existing operation (polling at once: it may be done)."""
+        handle = OperationHandle.coerce(handle)
+        deadline = self._deadline(timeout)
+        plan = self._waiting(handle, deadline, poll_first=True, cancel_on_timeout=cancel_on_timeout)
+        return handle, plan
+
+    def _result(self, outcome: Any, hook: EventHook | None) -> GenerationResult:
+        """Wraps a finished wait into a result whose videos download through this backend."""
+        return GenerationResult.from_outcome(outcome, self._downloader(hook))
 
     def _status(self, handle: OperationHandle | str) -> Plan:
         return status_plan(OperationHandle.coerce(handle))

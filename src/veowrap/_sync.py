@@ -86,8 +86,7 @@ class VideoGenerator(BaseGenerator):
         """
         request = self._request(prompt, fields)
         plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
-        outcome = self._run(plan, on_event)
-        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+        return self._result(self._run(plan, on_event), on_event)
 
     def submit(
         self,
@@ -113,12 +112,8 @@ class VideoGenerator(BaseGenerator):
         cancel_on_timeout: bool = False,
     ) -> GenerationResult:
         """Waits for a submitted operation (a handle, its JSON, or an operation name)."""
-        handle = OperationHandle.coerce(handle)
-        plan = self._waiting(
-            handle, self._deadline(timeout), poll_first=True, cancel_on_timeout=cancel_on_timeout
-        )
-        outcome = self._run(plan, on_event, handle)
-        return GenerationResult.from_outcome(outcome, self._downloader(on_event))
+        handle, plan = self._resumption(handle, timeout, cancel_on_timeout)
+        return self._result(self._run(plan, on_event, handle), on_event)
 
     def status(self, handle: OperationHandle | str) -> OperationStatus:
         """Reads the operation's status once, without waiting."""
