@@ -1,0 +1,71 @@
+"""Exit codes of the ``veowrap`` command, and which error maps to which."""
+
+from __future__ import annotations
+
+from veowrap._errors import (
+    BudgetExceededError,
+    ConfigurationError,
+    ContentFilteredError,
+    OperationFailedError,
+    OperationTimeoutError,
+    RequestValidationError,
+    UnsupportedCapabilityError,
+    VeowrapError,
+)
+
+__all__ = ["EXIT_CODES_HELP", "ExitCode", "exit_code_for"]
+
+
+class ExitCode:
+    """The exit statuses of ``veowrap``; each failure kind has its own."""
+
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    VALIDATION = 3
+    FILTERED = 4
+    FAILED = 5
+    TIMEOUT = 6
+    CONFIGURATION = 8
+    SERVICE = 9
+    INTERRUPTED = 130
+
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    success
+  1    unexpected error (a bug: rerun with --debug and report it)
+  2    usage error (bad option or argument)
+  3    request refused before sending (RequestValidationError, BudgetExceededError)
+  4    every video withheld by safety filters (ContentFilteredError; not billed)
+  5    the operation failed or was cancelled (OperationFailedError)
+  6    deadline passed; the job may still run (OperationTimeoutError; handle saved)
+  8    configuration or unsupported capability (ConfigurationError,
+       UnsupportedCapabilityError)
+  9    service trouble: quota, unavailable, uncertain submission, not found,
+       download (other VeowrapError)
+  130  interrupted with Ctrl-C (handle saved; the job keeps running)"""
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit status for an error that ended a command.
+
+    Example:
+        >>> exit_code_for(OperationTimeoutError("too slow"))
+        6
+    """
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(error, ContentFilteredError):
+        return ExitCode.FILTERED
+    if isinstance(error, OperationFailedError):
+        return ExitCode.FAILED
+    if isinstance(error, OperationTimeoutError):
+        return ExitCode.TIMEOUT
+    if isinstance(error, RequestValidationError | BudgetExceededError):
+        return ExitCode.VALIDATION
+    if isinstance(error, ConfigurationError | UnsupportedCapabilityError):
+        return ExitCode.CONFIGURATION
+    if isinstance(error, VeowrapError):
+        return ExitCode.SERVICE
+    return ExitCode.UNEXPECTED
