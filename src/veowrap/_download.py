@@ -25,7 +25,7 @@ from pathlib import Path
 import tenacity
 
 from veowrap._core.faults import classify
-from veowrap._core.retrying import RetryPolicy, retry_arguments
+from veowrap._core.retrying import DeadlineReached, RetryPolicy, retry_arguments
 from veowrap._core.status import VideoRef
 from veowrap._errors import DownloadError, VeowrapError
 from veowrap._events import Event
@@ -120,6 +120,12 @@ class Downloader:
             )
         except DownloadCancelled:
             raise
+        except DeadlineReached as error:
+            raise DownloadError(
+                f"The deadline passed while retrying the download of {str(destination)!r}.",
+                hint="Nothing partial was left there; call save() again.",
+                handle=handle,
+            ) from error
         except VeowrapError as error:
             raise DownloadError(error.message, hint=error.hint, handle=handle) from error
         except Exception as error:

@@ -717,13 +717,6 @@ def test_outage_until_retries_run_out_is_unavailable() -> None:
     assert driver.polls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: retry_arguments stops retrying when the *next* wait would cross the deadline "
-    "(here at t=27 of 30), but wait_plan only treats a retryable failure as a timeout when "
-    "clock() >= deadline - 1 ms; so an outage at the deadline raises ServiceUnavailableError "
-    "and cancel_on_timeout never cancels the still-running (billed) operation",
-)
 def test_outage_at_the_deadline_is_a_timeout_and_cancels() -> None:
     driver = RetryingDriver(polls=[RUNNING, *[api_error(503)] * 5])
     with pytest.raises(OperationTimeoutError):

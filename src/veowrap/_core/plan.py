@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
 from veowrap._core.faults import classify
+from veowrap._core.retrying import DeadlineReached
 from veowrap._core.schedule import PollSchedule
 from veowrap._core.status import (
     MalformedResponse,
@@ -115,6 +116,9 @@ def submit_plan(
     except VeowrapError:
         raise
     except Exception as error:
+        # Out of time while retrying a create that was never accepted: report the cause.
+        cause = error.__cause__ if isinstance(error, DeadlineReached) else error
+        error = cause if isinstance(cause, Exception) else error
         verdict = classify(error, "submit")
         failure = verdict.error(request=request, model=model)
         yield Emit(Failed(error=str(failure), handle=None))
@@ -192,6 +196,8 @@ def wait_plan(
             status = None
         except VeowrapError:
             raise
+        except DeadlineReached as error:
+            yield from _time_out(handle, clock() - start, cancel_on_timeout, cause=error.__cause__)
         except Exception as error:
             verdict = classify(error, "poll")
             if verdict.retry and deadline is not None and clock() >= deadline - 1e-3:

@@ -17,7 +17,15 @@ from tenacity import RetryCallState
 from veowrap._core.faults import Phase, classify, describe
 from veowrap._events import Retrying
 
-__all__ = ["RetryPolicy", "retry_arguments"]
+__all__ = ["DeadlineReached", "RetryPolicy", "retry_arguments"]
+
+
+class DeadlineReached(Exception):
+    """Retries stopped because the next wait would cross the caller's deadline.
+
+    The last failure is its ``__cause__``; plans turn this into a timeout (where an operation
+    exists) or into the cause's own error (a create that was never accepted).
+    """
 
 
 @dataclass(frozen=True)
@@ -80,10 +88,19 @@ def retry_arguments(
         retry_after = describe(error).retry_after if error is not None else None
         return policy.delay(state.attempt_number, retry_after, rand())
 
-    def stop(state: RetryCallState) -> bool:
-        if state.attempt_number >= policy.attempts:
-            return True
+    def past_deadline(state: RetryCallState) -> bool:
         return deadline is not None and clock() + state.upcoming_sleep > deadline
+
+    def stop(state: RetryCallState) -> bool:
+        return state.attempt_number >= policy.attempts or past_deadline(state)
+
+    def give_up(state: RetryCallState) -> Any:
+        error = state.outcome.exception() if state.outcome else None
+        if error is None:  # pragma: no cover - tenacity only gives up after a failure
+            return state.outcome.result() if state.outcome else None
+        if state.attempt_number < policy.attempts and past_deadline(state):
+            raise DeadlineReached(f"the deadline passed while retrying: {error}") from error
+        raise error
 
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -99,5 +116,5 @@ def retry_arguments(
         "wait": wait,
         "stop": stop,
         "before_sleep": before_sleep,
-        "reraise": True,
+        "retry_error_callback": give_up,
     }
