@@ -25,6 +25,7 @@ import click
 from veowrap._errors import (
     ContentFilteredError,
     OperationFailedError,
+    OperationNotFoundError,
     RequestValidationError,
     VeowrapError,
 )
@@ -207,7 +208,6 @@ def build_generator(
     target: Target,
     *,
     client: Any = None,
-    handle: OperationHandle | None = None,
     poll_interval: float | None = None,
 ) -> Any:
     """A ``VideoGenerator`` for the target (environment variables fill in the rest)."""
@@ -228,11 +228,13 @@ def build_generator(
         )
     if client is not None:
         return VideoGenerator(client=client, **settings)
-    vertexai = (
-        True if target.vertex or (handle is not None and handle.platform == "vertex") else None
-    )
+    # Only an explicit --vertex: passing vertexai=True makes google-genai ignore
+    # GOOGLE_GEMINI_BASE_URL, which express-mode set-ups (and the emulator) rely on.
     return VideoGenerator(
-        vertexai=vertexai, project=target.project, location=target.location, **settings
+        vertexai=True if target.vertex else None,
+        project=target.project,
+        location=target.location,
+        **settings,
     )
 
 
@@ -296,6 +298,8 @@ def fail(
     else:
         message = f"unexpected {type(error).__name__}: {error}"
         hint = "This is a bug in veowrap; rerun with --debug and report the traceback."
+    if resume and hint and "error.handle" in hint:
+        hint = "The job may still be running; the command below picks it up."
     message, hint = redact(message), redact(hint) if hint else None
     if out.debug and not isinstance(error, KeyboardInterrupt):
         lines = traceback.format_exception(error)
@@ -332,7 +336,11 @@ def fail(
 # save the handle and print the command that picks it up.
 def _resumable(error: BaseException) -> bool:
     return isinstance(error, VeowrapError) and not isinstance(
-        error, ContentFilteredError | OperationFailedError | RequestValidationError
+        error,
+        ContentFilteredError
+        | OperationFailedError
+        | OperationNotFoundError
+        | RequestValidationError,
     )
 
 
@@ -670,7 +678,7 @@ def wait(
 
     def body() -> None:
         operation, source = load_handle(handle)
-        generator = build_generator(target, handle=operation, poll_interval=poll_interval)
+        generator = build_generator(target, poll_interval=poll_interval)
         try:
             reporter = make_reporter(out.stderr, quiet=quiet, handle=operation)
             try:
@@ -715,7 +723,7 @@ def status(
 
     def body() -> None:
         operation, _ = load_handle(handle)
-        with build_generator(target, handle=operation) as generator:
+        with build_generator(target) as generator:
             current = generator.status(operation)
         state = current.state
         if current.done and state == "succeeded" and not current.videos and current.filtered_count:
@@ -781,7 +789,7 @@ def cancel(
 
     def body() -> None:
         operation, _ = load_handle(handle)
-        with build_generator(target, handle=operation) as generator:
+        with build_generator(target) as generator:
             generator.cancel(operation)
         if out.as_json:
             _emit_json({"cancelled": True, "handle": _handle_json(operation)})
