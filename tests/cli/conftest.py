@@ -95,6 +95,8 @@ def invoke(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Invoke:
         for name in os.environ:
             if name.startswith(("GOOGLE_", "GEMINI_", "VEOWRAP_")) and name not in environment:
                 monkeypatch.delenv(name)
-        return CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli, list(args), env=environment, catch_exceptions=False, prog_name="veowrap"
+        )
 
     return invoker

@@ -474,7 +474,7 @@ def _guard(out: Output, body: Callable[[], None]) -> None:
 # -- the commands ---------------------------------------------------------------------------
 
 
-@click.group(context_settings=CONTEXT_SETTINGS, epilog=EXIT_CODES_HELP)
+@click.group("veowrap", context_settings=CONTEXT_SETTINGS, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="veowrap")
 def cli() -> None:
     """Generate videos with Google's Veo and Gemini video models.
