@@ -15,9 +15,13 @@ from collections.abc import Generator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx2
 import pytest
 from google.genai import errors as genai_errors
+
+try:  # google-genai 3.x uses httpx2, 2.x httpx
+    import httpx2
+except ImportError:  # pragma: no cover - depends on the installed SDK
+    import httpx as httpx2  # type: ignore[no-redef]
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
