@@ -808,7 +808,10 @@ def cancel(
 @click.option("--all", "show_all", is_flag=True, help="Include models that have shut down.")
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog entries as JSON.")
 def models(platform: str | None, show_all: bool, as_json: bool) -> None:
-    """List the model catalog: durations, resolutions, status, latency and price per platform."""
+    """List the models: seconds, resolutions, status, typical latency and price.
+
+    One row per model and platform, from the catalog packaged with veowrap.
+    """
     import datetime
 
     from veowrap._catalog import models as catalog_models
