@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from veowrap._core.pacing import Pacer
 from veowrap._errors import (
+    ContentFilteredError,
     QuotaExceededError,
     RequestValidationError,
     SubmissionUncertainError,
@@ -315,6 +316,8 @@ def summarize(items: Iterable[BatchItem], wall_seconds: float) -> BatchSummary:
     for item in items:
         if item.handle is None or item.handle.model is None:
             continue
+        if isinstance(item.error, ContentFilteredError):
+            continue  # filtered videos are not billed
         estimate = estimate_cost(item.request, item.handle.model, item.handle.platform)
         cost = None if cost is None or estimate.amount_usd is None else cost + estimate.amount_usd
     return BatchSummary(

@@ -34,7 +34,8 @@ from veowrap.backends._protocol import VideoStream
 
 __all__ = ["DownloadCancelled", "Downloader", "write_atomically"]
 
-CHUNK_SIZE = 1 << 20
+# Small enough that a cancelled or overdue transfer notices within a fraction of a second.
+CHUNK_SIZE = 1 << 18
 _TEMP_MARK = ".veowrap-partial-"
 
 
@@ -47,6 +48,7 @@ def write_atomically(
     destination: Path,
     *,
     cancelled: threading.Event | None = None,
+    deadline: float | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> int:
     """Streams a video to ``destination`` through a temporary file; returns the bytes written.
@@ -63,6 +65,8 @@ def write_atomically(
             for chunk in stream.chunks(chunk_size):
                 if cancelled is not None and cancelled.is_set():
                     raise DownloadCancelled("the download was cancelled")
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError("the download did not finish before the deadline")
                 file.write(chunk)
                 written += len(chunk)
             if stream.length is not None and written != stream.length:
@@ -116,7 +120,11 @@ class Downloader:
         )
         try:
             retrying(
-                write_atomically, lambda: self.open_video(video), destination, cancelled=cancelled
+                write_atomically,
+                lambda: self.open_video(video),
+                destination,
+                cancelled=cancelled,
+                deadline=deadline,
             )
         except DownloadCancelled:
             raise

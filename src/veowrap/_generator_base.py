@@ -27,9 +27,9 @@ from veowrap._core.plan import (
 from veowrap._core.retrying import RetryPolicy, retry_arguments
 from veowrap._core.schedule import PollSchedule
 from veowrap._download import Downloader
-from veowrap._errors import RequestValidationError, VeowrapError
+from veowrap._errors import RequestValidationError
 from veowrap._events import Event, Submitted
-from veowrap._handle import OperationHandle, utcnow
+from veowrap._handle import OperationHandle, note_resumable, utcnow
 from veowrap._request import VideoRequest
 from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend, Backend
@@ -311,14 +311,9 @@ class PlanRunner:
 
     def interrupted(self, error: BaseException) -> None:
         """Attaches the resume handle to an interruption (Ctrl-C, cancellation, a crash)."""
-        if self.handle is None or isinstance(error, VeowrapError):
-            return
-        text = (
-            f"veowrap: operation {self.handle.name} is still running on the server; resume it "
-            f"with generator.wait(OperationHandle.from_json({self.handle.to_json()!r}))"
-        )
-        error.add_note(text)
-        logger.warning("%s", text)
+        text = note_resumable(error, self.handle)
+        if text:
+            logger.warning("%s", text)
 
 
 def _fields_of(request: VideoRequest) -> dict[str, Any]:

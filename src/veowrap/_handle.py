@@ -126,3 +126,22 @@ class OperationHandle(BaseModel):
 def utcnow() -> datetime:
     """The current time in UTC, for ``submitted_at``."""
     return datetime.now(UTC)
+
+
+def note_resumable(error: BaseException, handle: OperationHandle | None) -> str | None:
+    """Attaches "how to resume" to an interruption (Ctrl-C, cancellation, a crash).
+
+    Returns the note's text (for logging), or ``None`` when there is nothing to add: no
+    operation yet, or a veowrap error, which carries ``.handle`` itself.
+    """
+    from veowrap._errors import VeowrapError
+
+    if handle is None or isinstance(error, VeowrapError):
+        return None
+    text = (
+        f"veowrap: operation {handle.name} is still running or finished on the server; resume "
+        f"it with generator.wait(OperationHandle.from_json({handle.to_json()!r}))"
+    )
+    if text not in getattr(error, "__notes__", ()):
+        error.add_note(text)
+    return text

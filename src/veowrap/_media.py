@@ -36,6 +36,12 @@ def sniff_mime_type(data: bytes) -> str | None:
     return None
 
 
+def _agree(sniffed: str, declared: str) -> bool:
+    # Video containers overlap (an MP4 may be declared QuickTime); image formats do not.
+    kind = sniffed.split("/")[0]
+    return kind == declared.split("/")[0] and (kind == "video" or sniffed == declared)
+
+
 class _Media(BaseModel):
     """Bytes held in memory or a reference to a stored object (``gs://`` or a Files API URI)."""
 
@@ -93,6 +99,10 @@ class _Media(BaseModel):
                         f"{', '.join(allowed)} (pass mime_type= if it is one of these)"
                     )
                 object.__setattr__(self, "mime_type", sniffed)
+            elif sniffed and self.mime_type in allowed and not _agree(sniffed, self.mime_type):
+                raise ValueError(
+                    f"mime_type {self.mime_type!r} contradicts the content, which is {sniffed}"
+                )
         if self.mime_type is not None and self.mime_type not in allowed:
             raise ValueError(f"mime_type {self.mime_type!r} is not one of {', '.join(allowed)}")
         return self

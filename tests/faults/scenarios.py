@@ -437,8 +437,9 @@ def _call_rows(route: str) -> list[Scenario]:
             route,
             "service",
             "every video withheld by safety filters",
-            # Interactions report filtering as a failed interaction (code SAFETY).
-            veowrap.OperationFailedError if route == "omni" else veowrap.ContentFilteredError,
+            # Interactions report filtering as a failed interaction (code SAFETY); veowrap reads
+            # that as filtered, like Veo's raiMediaFilteredCount.
+            veowrap.ContentFilteredError,
             handle=True,
             arrange=script(Outcome.filtered(reasons=["celebrity likeness"])),
             accepted=1,
@@ -696,17 +697,7 @@ BUG_NO_SAVE_DEADLINE = (
     "so a trickling download is bounded by nothing (_result.py GeneratedVideo._save)"
 )
 
-KNOWN_BUGS = {
-    "ix-create-malformed": BUG_UNREADABLE_INTERACTION,
-    "ix-poll-malformed": BUG_UNREADABLE_INTERACTION,
-    "ix-poll-malformed-always": BUG_UNREADABLE_INTERACTION,
-    "ix-poll-503-always": BUG_STACKED_POLL_RETRIES,
-    "gcs-ctrl-c-download": BUG_INTERRUPTED_SAVE,
-    "gm-ctrl-c-download": BUG_INTERRUPTED_SAVE,
-    "ixf-ctrl-c-download": BUG_INTERRUPTED_SAVE,
-    "gcs-cancel-download": BUG_SLOW_CANCEL,
-    "gcs-save-deadline": BUG_NO_SAVE_DEADLINE,
-}
+KNOWN_BUGS: dict[str, str] = {}
 SCENARIOS = [
     dataclasses.replace(row, xfail=KNOWN_BUGS[row.id]) if row.id in KNOWN_BUGS else row
     for row in SCENARIOS

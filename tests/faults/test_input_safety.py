@@ -75,11 +75,6 @@ def test_a_directory_is_not_an_image(tmp_path: Path) -> None:
         veowrap.VideoRequest(prompt="x", image=tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a declared mime_type is trusted even when the content announces another known "
-    "type (a video sent as image/png); _media.py _Media._check sniffs only when mime_type is None",
-)
 def test_declared_type_contradicting_the_content_is_refused() -> None:
     with pytest.raises(veowrap.RequestValidationError):
         veowrap.VideoRequest(prompt="x", image={"data": MP4, "mime_type": "image/png"})
@@ -120,15 +115,7 @@ HOSTILE_NAMES = [
     "видео-操作-🎬",
     ".hidden",
     ".veowrap-partial-x",
-    pytest.param(
-        "a" * 300,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: the file stem derived from the operation name is not length-limited "
-            "(_result.py _file_stem): a 300-character id fails with ENAMETOOLONG",
-        ),
-        id="300-chars",
-    ),
+    pytest.param("a" * 300, id="300-chars"),
 ]
 
 

@@ -15,7 +15,6 @@ from collections.abc import Generator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from google.genai import errors as genai_errors
 
 try:  # google-genai 3.x uses httpx2, 2.x httpx
@@ -183,12 +182,6 @@ def test_read_operation_returns_a_status_or_malformed(document: Any) -> None:
     assert status.name and status.done in (True, False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read_interaction indexes `errors` and iterates `steps`/`content` without checking "
-    "they are lists: KeyError/TypeError escape instead of MalformedResponse (_core/status.py, "
-    "read_interaction: `errors[0]`, `for step in steps`, `contents.extend(...)`)",
-)
 @SETTINGS
 @example({"id": "v1_abc123", "status": "failed", "errors": 1})
 @given(replies(interactions))

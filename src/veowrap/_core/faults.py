@@ -68,7 +68,13 @@ _DISCONNECTS = frozenset(
     }
 )
 _MALFORMED = frozenset(
-    {"JSONDecodeError", "ValidationError", "ResponseValidationError", "MalformedResponse"}
+    {
+        "JSONDecodeError",
+        "ValidationError",
+        "ResponseValidationError",
+        "APIResponseValidationError",
+        "MalformedResponse",
+    }
 )
 _AUTH = frozenset({"RefreshError", "DefaultCredentialsError", "InvalidOperation"})
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
@@ -258,7 +264,8 @@ def _class_names(error: BaseException) -> set[str]:
 def _status_of(error: BaseException) -> int | None:
     for attribute in ("status_code", "code"):
         value = getattr(error, attribute, None)
-        if isinstance(value, int) and 100 <= value <= 599:
+        # Only error statuses: an SDK may attach 200 to an answer it could not parse.
+        if isinstance(value, int) and 400 <= value <= 599:
             return value
     return None
 

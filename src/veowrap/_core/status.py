@@ -24,6 +24,9 @@ _INTERACTION_FAILED = frozenset(
 )
 
 
+_SAFETY_CODES = frozenset({"SAFETY", "BLOCKED", "PROHIBITED_CONTENT", "RAI_FILTERED"})
+
+
 class MalformedResponse(ValueError):
     """The service's answer did not have the shape of an operation or interaction."""
 
@@ -136,16 +139,27 @@ def read_interaction(interaction: Any) -> OperationStatus:
     steps = _get(interaction, "steps") or _get(
         getattr(interaction, "model_extra", None) or {}, "steps"
     )
-    steps = steps or ()
     step_error = None
     contents: list[Any] = []
-    for step in steps:
+    for step in _sequence(steps, "steps"):
         if _get(step, "type") == "model_output":
             step_error = _get(step, "error") or step_error
-            contents.extend(_get(step, "content") or ())
+            contents.extend(_sequence(_get(step, "content"), "a step's content"))
     if state in _INTERACTION_FAILED or state != "completed":
-        errors = _get(interaction, "errors") or ()
+        errors = _sequence(_get(interaction, "errors"), "errors")
         first = errors[0] if errors else step_error
+        code = _get(first, "code") if first is not None else None
+        if isinstance(code, str) and code.upper() in _SAFETY_CODES:
+            # Blocked by safety filters: not billed, and reported like Veo's filtered videos.
+            reason = str(_get(first, "message") or "blocked by safety filters")
+            return OperationStatus(
+                name=name,
+                done=True,
+                state="succeeded",
+                filtered_count=1,
+                filtered_reasons=(reason,),
+                raw_state=state,
+            )
         return OperationStatus(
             name=name,
             done=True,
@@ -186,6 +200,15 @@ def read_interaction(interaction: Any) -> OperationStatus:
         filtered_reasons=() if videos else ("the interaction completed without a video",),
         raw_state=state,
     )
+
+
+def _sequence(value: Any, what: str) -> Sequence[Any]:
+    """``value`` as a list-like, or a MalformedResponse (a string or a mapping is not one)."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise MalformedResponse(f"the interaction's {what} is not a list")
+    return value
 
 
 def _b64(text: str) -> bytes:

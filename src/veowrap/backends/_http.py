@@ -26,7 +26,9 @@ class HttpStream:
 
     def chunks(self, size: int) -> Iterator[bytes]:
         """Yields the body in chunks of at most ``size`` bytes."""
-        while chunk := self.response.read(size):
+        # read1 returns what has arrived (at most `size`) instead of blocking for all of it.
+        read = getattr(self.response, "read1", self.response.read)
+        while chunk := read(size):
             yield chunk
 
 

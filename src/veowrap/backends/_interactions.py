@@ -128,7 +128,7 @@ def create_arguments(request: VideoRequest, model: str) -> dict[str, Any]:
 
 
 def no_retry_interactions(client: Any, *, asynchronous: bool) -> Any:
-    """The client's interactions resource with its retries turned off, for billable creates.
+    """The client's interactions resource with its retries turned off.
 
     A shallow copy of ``client.interactions`` (sharing connections and credentials) gets a copy
     of its configuration whose retry policy allows a single attempt. SDK versions disagree on

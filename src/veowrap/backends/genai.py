@@ -90,6 +90,8 @@ class GenAIBackend:
         self._storage_base = storage_base_url or self._custom_base() or _DEFAULT_STORAGE_BASE
         self._download_timeout = download_timeout
         self._creators: dict[bool, Any] = {}
+        # Only a client veowrap built is veowrap's to close; a caller's client stays open.
+        self._owns_client = client is None
 
     @property
     def client(self) -> genai.Client:
@@ -134,40 +136,40 @@ class GenAIBackend:
     def submit(self, request: VideoRequest, model: str) -> Any:
         """Starts a generation once, with the SDK's own retries off."""
         if self.route_for(model) == "interactions":
-            return self._creator(asynchronous=False).create(**create_arguments(request, model))
+            return self._quiet(asynchronous=False).create(**create_arguments(request, model))
         return self._client.models.generate_videos(**self._arguments(request, model))
 
     def poll(self, handle: OperationHandle) -> Any:
         """Reads the operation (``operations.get``) or interaction (``interactions.get``)."""
         if handle.route == "interactions":
-            return self._client.interactions.get(handle.name)
+            return self._quiet(asynchronous=False).get(handle.name)
         return self._client.operations.get(self._operation(handle))
 
     def cancel(self, handle: OperationHandle) -> None:
         """Cancels an interaction; Veo operations cannot be cancelled through google-genai."""
         if handle.route != "interactions":
             raise _cannot_cancel(handle)
-        self._client.interactions.cancel(handle.name)
+        self._quiet(asynchronous=False).cancel(handle.name)
 
     # -- calls (async) ----------------------------------------------------------------------
 
     async def submit_async(self, request: VideoRequest, model: str) -> Any:
         """Starts a generation once, with the SDK's own retries off."""
         if self.route_for(model) == "interactions":
-            return await self._creator(asynchronous=True).create(**create_arguments(request, model))
+            return await self._quiet(asynchronous=True).create(**create_arguments(request, model))
         return await self._client.aio.models.generate_videos(**self._arguments(request, model))
 
     async def poll_async(self, handle: OperationHandle) -> Any:
         """Reads the operation or interaction once."""
         if handle.route == "interactions":
-            return await self._client.aio.interactions.get(handle.name)
+            return await self._quiet(asynchronous=True).get(handle.name)
         return await self._client.aio.operations.get(self._operation(handle))
 
     async def cancel_async(self, handle: OperationHandle) -> None:
         """Cancels an interaction; Veo operations cannot be cancelled through google-genai."""
         if handle.route != "interactions":
             raise _cannot_cancel(handle)
-        await self._client.aio.interactions.cancel(handle.name)
+        await self._quiet(asynchronous=True).cancel(handle.name)
 
     # -- downloads --------------------------------------------------------------------------
 
@@ -237,14 +239,14 @@ class GenAIBackend:
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Closes the client's connections (when the SDK supports it)."""
-        close = getattr(self._client, "close", None)
+        """Closes the client's connections, if veowrap built the client."""
+        close = getattr(self._client, "close", None) if self._owns_client else None
         if callable(close):
             close()
 
     async def aclose(self) -> None:
-        """Closes the async client's connections (when the SDK supports it)."""
-        aclose = getattr(self._client.aio, "aclose", None)
+        """Closes the async client's connections, if veowrap built the client."""
+        aclose = getattr(self._client.aio, "aclose", None) if self._owns_client else None
         if callable(aclose):
             await aclose()
 
@@ -253,7 +255,9 @@ class GenAIBackend:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _creator(self, *, asynchronous: bool) -> Any:
+    def _quiet(self, *, asynchronous: bool) -> Any:
+        # Interactions calls go through a view with the SDK's retries off: veowrap retries, so
+        # the layers never stack (a billable create, or polls overrunning the deadline).
         if asynchronous not in self._creators:
             self._creators[asynchronous] = no_retry_interactions(
                 self._client, asynchronous=asynchronous
