@@ -33,7 +33,7 @@ SpecFinder = Callable[[str], object | None]
 
 # (distribution, lowest supported, first unsupported): pyproject's dependencies (a test checks).
 _REQUIREMENTS: tuple[tuple[str, str | None, str | None], ...] = (
-    ("google-genai", "2.0", "4"),
+    ("google-genai", "2.17", "4"),
     ("tenacity", "8.4", None),
     ("pydantic", "2.7", "3"),
 )

@@ -10,27 +10,32 @@ from hypothesis import strategies as st
 
 from veowrap._core.schedule import PollSchedule
 
-DEFAULT = PollSchedule()  # first 10 s, then 5 s growing x1.15 to 15 s, jitter ±10 %
-NO_JITTER = PollSchedule(jitter=0)
+DEFAULT = PollSchedule()  # first 22 s, then every 8.25 s, jitter ±10 %
+# A growing schedule exercises every part of the arithmetic.
+GROWING = PollSchedule(first_delay=10.0, interval=5.0, growth=1.15, max_interval=15.0, jitter=0.1)
+NO_JITTER = PollSchedule(first_delay=10.0, interval=5.0, growth=1.15, max_interval=15.0, jitter=0)
 
 
 # id, schedule, polls so far, rand, expected delay
 DELAY_TABLE: list[tuple[str, PollSchedule, int, float, float]] = [
-    ("first-delay-mid-rand", DEFAULT, 0, 0.5, 10.0),
-    ("first-delay-rand-0", DEFAULT, 0, 0.0, 9.0),
-    ("first-delay-rand-0.999", DEFAULT, 0, 0.999, 10.998),
-    ("negative-polls-is-first", DEFAULT, -3, 0.5, 10.0),
-    ("after-first-poll", DEFAULT, 1, 0.5, 5.0),
-    ("after-second-poll-grows", DEFAULT, 2, 0.5, 5.75),
-    ("after-third-poll-grows", DEFAULT, 3, 0.5, 6.6125),
-    ("capped", DEFAULT, 20, 0.5, 15.0),
-    ("capped-rand-0", DEFAULT, 20, 0.0, 13.5),
-    ("capped-rand-0.999", DEFAULT, 20, 0.999, 16.497),
-    ("after-first-poll-rand-0", DEFAULT, 1, 0.0, 4.5),
+    ("first-delay-mid-rand", GROWING, 0, 0.5, 10.0),
+    ("first-delay-rand-0", GROWING, 0, 0.0, 9.0),
+    ("first-delay-rand-0.999", GROWING, 0, 0.999, 10.998),
+    ("negative-polls-is-first", GROWING, -3, 0.5, 10.0),
+    ("after-first-poll", GROWING, 1, 0.5, 5.0),
+    ("after-second-poll-grows", GROWING, 2, 0.5, 5.75),
+    ("after-third-poll-grows", GROWING, 3, 0.5, 6.6125),
+    ("capped", GROWING, 20, 0.5, 15.0),
+    ("capped-rand-0", GROWING, 20, 0.0, 13.5),
+    ("capped-rand-0.999", GROWING, 20, 0.999, 16.497),
+    ("after-first-poll-rand-0", GROWING, 1, 0.0, 4.5),
     ("no-jitter-ignores-rand-0", NO_JITTER, 1, 0.0, 5.0),
     ("no-jitter-ignores-rand-0.999", NO_JITTER, 1, 0.999, 5.0),
     ("zero-first-delay", PollSchedule(first_delay=0), 0, 0.999, 0.0),
     ("thousand-polls-stays-capped", NO_JITTER, 1_000, 0.5, 15.0),
+    ("default-first-poll", DEFAULT, 0, 0.5, 22.0),
+    ("default-interval", DEFAULT, 1, 0.5, 8.25),
+    ("default-does-not-grow", DEFAULT, 40, 0.5, 8.25),
 ]
 
 
@@ -84,14 +89,14 @@ def test_fixed_polls_at_a_constant_pace(seconds: float, rand: float) -> None:
 
 
 def test_scaled_multiplies_durations_only() -> None:
-    scaled = DEFAULT.scaled(0.01)
+    scaled = GROWING.scaled(0.01)
     assert scaled.first_delay == pytest.approx(0.1)
     assert scaled.interval == pytest.approx(0.05)
     assert scaled.max_interval == pytest.approx(0.15)
-    assert (scaled.growth, scaled.jitter) == (DEFAULT.growth, DEFAULT.jitter)
+    assert (scaled.growth, scaled.jitter) == (GROWING.growth, GROWING.jitter)
     for polls in range(8):
         assert scaled.delay_after(polls, 0.3) == pytest.approx(
-            DEFAULT.delay_after(polls, 0.3) / 100
+            GROWING.delay_after(polls, 0.3) / 100
         )
 
 
@@ -139,13 +144,13 @@ def test_schedule_is_frozen() -> None:
 )
 def test_delay_stays_within_jitter_of_the_capped_interval(polls: int, rand: float) -> None:
     base = NO_JITTER.delay_after(polls, 0.5)
-    delay = DEFAULT.delay_after(polls, rand)
+    delay = GROWING.delay_after(polls, rand)
     assert base * 0.9 - 1e-9 <= delay < base * 1.1 + 1e-9
-    assert base <= DEFAULT.max_interval or polls == 0
+    assert base <= GROWING.max_interval or polls == 0
 
 
 @settings(database=None)
 @given(rand=st.floats(min_value=0, max_value=1, exclude_max=True))
 def test_intervals_never_shrink_at_fixed_rand(rand: float) -> None:
-    delays = [DEFAULT.delay_after(polls, rand) for polls in range(1, 30)]
+    delays = [GROWING.delay_after(polls, rand) for polls in range(1, 30)]
     assert delays == sorted(delays)
