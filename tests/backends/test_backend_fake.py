@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,57 +22,8 @@ from veowrap.backends.fake import (
     asset_video,
 )
 
-# ---------------------------------------------------------------------------------------------
-# Plugin-ready fixtures (to move into veowrap.testing's pytest plugin). They need nothing from
-# this file but `_virtual_time`, which becomes a no-op once the generators take the backend's
-# clock and sleep (see docs/backends.md, "Virtual time"); delete it then.
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fake_backend() -> FakeBackend:
-    """A Vertex AI FakeBackend whose jobs take 30 virtual seconds."""
-    return FakeBackend(platform="vertex", latency=30.0)
-
-
-@pytest.fixture
-def fake_generator(
-    fake_backend: FakeBackend, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[veowrap.VideoGenerator]:
-    """A VideoGenerator driving ``fake_backend`` in virtual time."""
-    generator = veowrap.VideoGenerator(backend=fake_backend)
-    _virtual_time(generator, fake_backend, monkeypatch)
-    yield generator
-    generator.close()
-
-
-@pytest.fixture
-async def fake_async_generator(fake_backend: FakeBackend, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An AsyncVideoGenerator driving ``fake_backend`` in virtual time."""
-    generator = veowrap.AsyncVideoGenerator(backend=fake_backend)
-    _virtual_time(generator, fake_backend, monkeypatch)
-    yield generator
-    await generator.aclose()
-
-
-def _virtual_time(generator: Any, fake: FakeBackend, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the generators are wired, does what the wiring will do, for this test only."""
-    if generator._clock == fake.clock:  # wired: the generator took the backend's clock
-        return
-    monkeypatch.setattr(generator, "_clock", fake.clock)
-    sleep: Any
-    if isinstance(generator, veowrap.VideoGenerator):
-        module, sleep = importlib.import_module("veowrap._sync"), fake.sleep
-        monkeypatch.setattr(module, "time", SimpleNamespace(sleep=sleep))
-    else:
-        module, sleep = importlib.import_module("veowrap._async"), fake.sleep_async
-        monkeypatch.setattr(module, "asyncio", SimpleNamespace(sleep=sleep))
-    retry_kwargs = generator._retry_kwargs
-    monkeypatch.setattr(
-        generator,
-        "_retry_kwargs",
-        lambda call, hook: {**retry_kwargs(call, hook), "sleep": sleep},
-    )
+# The fixtures fake_backend, fake_generator and fake_async_generator come from veowrap's pytest
+# plugin (veowrap.testing.pytest_plugin), as they do for users.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +208,6 @@ async def test_gemini_platform_veo_names_and_uris(
     fake = FakeBackend(platform="gemini", latency=12)
     # strict=False: the model catalog knows Veo left the Gemini API; the fake still serves it.
     generator = veowrap.VideoGenerator(backend=fake, strict=False)
-    _virtual_time(generator, fake, monkeypatch)
     result = generator.generate("a boat", model="veo-3.1-generate-preview")
     assert result.handle.platform == "gemini"
     assert result.handle.route == "operations"
@@ -281,7 +228,6 @@ def interactions_generator(
 ) -> tuple[veowrap.VideoGenerator, FakeBackend]:
     fake = FakeBackend(platform=request.param, latency=20)
     generator = veowrap.VideoGenerator(backend=fake, model="gemini-omni-1.2-flash")
-    _virtual_time(generator, fake, monkeypatch)
     return generator, fake
 
 
