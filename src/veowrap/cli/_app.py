@@ -832,7 +832,7 @@ def models(platform: str | None, show_all: bool, as_json: bool) -> None:
         )
         return
     header = ("MODEL", "PLATFORM", "ROUTE", "SECONDS", "RESOLUTIONS", "STATUS", "TYPICAL", "USD/S")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     for info, caps in entries:
         lifecycle = caps.lifecycle
         if lifecycle.is_shut_down(today):
