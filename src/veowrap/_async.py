@@ -16,6 +16,7 @@ from veowrap._errors import UnsupportedCapabilityError
 from veowrap._generator_base import BaseGenerator, EventHook
 from veowrap._handle import OperationHandle
 from veowrap._journal import Journal
+from veowrap._progress import attach_progress
 from veowrap._request import VideoRequest
 from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend
@@ -50,12 +51,14 @@ class AsyncVideoGenerator(BaseGenerator):
         on_event: EventHook | None = None,
         cancel_on_timeout: bool = False,
         budget: float | None = None,
+        progress: bool = False,
         **fields: Any,
     ) -> GenerationResult:
         """Submits a request and waits for its videos. See :meth:`VideoGenerator.generate`."""
         request = self._request(prompt, fields)
         plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
-        return self._result(await self._run(plan, on_event), on_event)
+        with attach_progress(on_event, progress) as hook:
+            return self._result(await self._run(plan, hook), on_event)
 
     async def submit(
         self,

@@ -14,6 +14,7 @@ from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
 from veowrap._generator_base import BaseGenerator, EventHook
 from veowrap._handle import OperationHandle
+from veowrap._progress import attach_progress
 from veowrap._request import VideoRequest
 from veowrap._result import GenerationResult
 from veowrap.backends._protocol import Backend
@@ -64,6 +65,7 @@ class VideoGenerator(BaseGenerator):
         on_event: EventHook | None = None,
         cancel_on_timeout: bool = False,
         budget: float | None = None,
+        progress: bool = False,
         **fields: Any,
     ) -> GenerationResult:
         """Submits a request and waits for its videos.
@@ -74,6 +76,8 @@ class VideoGenerator(BaseGenerator):
             on_event: Receives :mod:`veowrap.events` as the job progresses.
             cancel_on_timeout: Cancel the job (where the route can) when the deadline passes.
             budget: Refuse, before submitting, a request estimated to cost more (USD).
+            progress: Show a live progress bar (tqdm.auto: a widget in Jupyter); needs
+                ``veowrap[cli]``.
             **fields: Any :class:`VideoRequest` field, e.g. ``model=``, ``duration_seconds=``.
 
         Raises:
@@ -86,7 +90,8 @@ class VideoGenerator(BaseGenerator):
         """
         request = self._request(prompt, fields)
         plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
-        return self._result(self._run(plan, on_event), on_event)
+        with attach_progress(on_event, progress) as hook:
+            return self._result(self._run(plan, hook), on_event)
 
     def submit(
         self,
