@@ -1,4 +1,4 @@
-"""The ``veowrap`` command line: generate, status, wait, cancel, models, doctor, emulator.
+"""The ``veowrap`` command line: generate, batch, status, wait, cancel, models, doctor, emulator.
 
 Installed with ``pip install 'veowrap[cli]'`` (click and tqdm). Run ``veowrap --help``, or
 ``python -m veowrap.cli --help``. Exit codes are listed in :mod:`veowrap.cli._exit` and

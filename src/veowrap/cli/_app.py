@@ -913,3 +913,7 @@ def emulator(port: int, latency: float, api_key: str, token: str) -> None:
     emulator_main(
         ["--port", str(port), "--latency", str(latency), "--api-key", api_key, "--token", token]
     )
+
+
+# Commands defined in their own modules register themselves on `cli` when imported.
+from veowrap.cli import _batch_command  # noqa: E402, F401
