@@ -20,8 +20,10 @@ __all__ = [
     "API_KEY",
     "HERE",
     "TOKEN",
+    "EmulatorProcess",
     "Row",
     "Status",
+    "controlled_emulator",
     "emulator_process",
     "format_table",
     "gemini_client",
@@ -105,9 +107,43 @@ def write_json(path: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
 # -- emulator in its own process ----------------------------------------------------------------
 
 
+class EmulatorProcess:
+    """A ``VeoEmulator`` in a child process (see ``_emulator_process.py``) and its controls.
+
+    Attributes:
+        base_url: Where it listens (``http://127.0.0.1:PORT``).
+    """
+
+    def __init__(self, child: subprocess.Popen[str], base_url: str) -> None:
+        self._child = child
+        self.base_url = base_url
+
+    def _command(self, line: str) -> str:
+        assert self._child.stdin is not None and self._child.stdout is not None
+        self._child.stdin.write(line + "\n")
+        self._child.stdin.flush()
+        answer = self._child.stdout.readline().strip()
+        if not answer or answer.startswith("error"):
+            raise RuntimeError(f"the emulator process answered {answer!r} to {line!r}")
+        return answer
+
+    def set_quota(self, requests: int | None, per_seconds: float = 60.0) -> None:
+        """``VeoEmulator.set_quota`` in the child."""
+        self._command("quota none" if requests is None else f"quota {requests} {per_seconds!r}")
+
+    def reset(self) -> None:
+        """``VeoEmulator.reset`` in the child (forgets counters, operations and the quota log)."""
+        self._command("reset")
+
+    def stats(self) -> dict[str, int]:
+        """The child's ``accepted_submissions`` and ``quota_rejections``."""
+        found: dict[str, int] = json.loads(self._command("stats"))
+        return found
+
+
 @contextlib.contextmanager
-def emulator_process(latency: float) -> Iterator[str]:
-    """Runs a ``VeoEmulator`` in a child process; yields its base URL.
+def controlled_emulator(latency: float) -> Iterator[EmulatorProcess]:
+    """Runs a ``VeoEmulator`` in a child process; yields a handle that can script it.
 
     Keeping the server out of the measured process means ``time.process_time`` and
     ``tracemalloc`` see only the client's work.
@@ -124,7 +160,7 @@ def emulator_process(latency: float) -> Iterator[str]:
         line = child.stdout.readline().strip()
         if not line.startswith("http://127.0.0.1:"):
             raise RuntimeError(f"the emulator process did not start (said {line!r})")
-        yield line
+        yield EmulatorProcess(child, line)
     finally:
         if child.stdin is not None:
             child.stdin.close()  # the child exits when its stdin closes
@@ -135,8 +171,18 @@ def emulator_process(latency: float) -> Iterator[str]:
             child.wait()
 
 
-def vertex_client(base_url: str) -> Any:
-    """A Vertex AI ``google.genai.Client`` for an emulator, like ``emu.client(vertex=True)``."""
+@contextlib.contextmanager
+def emulator_process(latency: float) -> Iterator[str]:
+    """Runs a ``VeoEmulator`` in a child process; yields its base URL."""
+    with controlled_emulator(latency) as emulator:
+        yield emulator.base_url
+
+
+def vertex_client(base_url: str, retry_options: Any = None) -> Any:
+    """A Vertex AI ``google.genai.Client`` for an emulator, like ``emu.client(vertex=True)``.
+
+    ``retry_options`` (a ``google.genai.types.HttpRetryOptions``) turns the SDK's retries on.
+    """
     import google.oauth2.credentials
     from google import genai
     from google.genai import types
@@ -147,7 +193,7 @@ def vertex_client(base_url: str) -> Any:
         project=PROJECT,
         location=LOCATION,
         credentials=credentials,
-        http_options=types.HttpOptions(base_url=base_url),
+        http_options=types.HttpOptions(base_url=base_url, retry_options=retry_options),
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import concurrency, download, imports, overhead, polling
+from benchmarks import concurrency, download, imports, overhead, polling, quota
 from benchmarks._common import HERE, Row, format_table, write_json
 
 __all__ = ["main"]
@@ -33,17 +33,8 @@ BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "imports": imports.run,
     "download": download.run,
     "concurrency": concurrency.run,
+    "quota": quota.run,
 }
-
-_BATCH_ROW = Row(
-    "6",
-    "makespan under quota (many jobs, requests-per-minute limit)",
-    "not yet measured (batch issue)",
-    "",
-    None,
-    "",
-    "not measured",
-)
 
 
 def _cpu_model() -> str:
@@ -105,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
             traceback.print_exc()
         timings[name] = round(time.perf_counter() - start, 1)
-    if args.only is None:
-        rows.append(_BATCH_ROW)
     meta = {**machine(), "quick": args.quick, "seconds": timings, "failed": failed}
     print(
         f"\nveowrap benchmarks — {meta['date']}, {meta['nproc']} × {meta['cpu']}, "
