@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from veowrap._errors import (
     SubmissionUncertainError,
     VeowrapError,
 )
-from veowrap._events import Event, Retrying
+from veowrap._events import Event
 from veowrap._handle import OperationHandle
 from veowrap._journal import Journal
 from veowrap._request import VideoRequest
@@ -122,6 +122,7 @@ class BatchRunner:
     """Runs a batch on an async generator. Use ``generate_many`` rather than this class."""
 
     generator: AsyncVideoGenerator
+    submitter: AsyncVideoGenerator  # the same, but leaves 429s on create to the pacer
     requests: list[VideoRequest]
     keys: list[str]
     concurrency: int
@@ -194,9 +195,10 @@ class BatchRunner:
             delay = self.pacer.reserve(self._loop_time())
             if delay > 0:
                 await asyncio.sleep(delay)
+            self.pacer.sent(self._loop_time())
             self._mark(key, "submitting")  # on disk before the create is sent
             try:
-                handle = await self.generator.submit(request, on_event=self._watch)
+                handle = await self.submitter.submit(request, on_event=self.on_event)
             except QuotaExceededError as error:
                 # A 429 proves the create was not accepted: back off and queue it again.
                 self._mark(key, "pending")
@@ -214,12 +216,6 @@ class BatchRunner:
             f"The quota refused this request {_MAX_QUOTA_ROUNDS} times.",
             hint="Lower requests_per_minute or ask for more quota, then rerun with the journal.",
         )
-
-    def _watch(self, event: Event) -> None:
-        if isinstance(event, Retrying) and event.phase == "submit" and "429" in event.cause:
-            self.pacer.throttled(self._loop_time(), event.delay)
-        if self.on_event is not None:
-            self.on_event(event)
 
     def _mark(self, key: str, state: Any, **details: Any) -> None:
         if self.journal is not None:
@@ -252,8 +248,16 @@ def build_runner(
     for item in items:  # validate every request up front: one bad row must not cost a run
         generator._prepare(item)
     generator._check_budget(items, budget)
+    submitter = type(generator)(
+        backend=generator.backend,  # type: ignore[arg-type]
+        **{
+            **generator._settings(),
+            "retry_policy": replace(generator.retry_policy, retry_quota=False),
+        },
+    )
     return BatchRunner(
         generator=generator,
+        submitter=submitter,
         requests=items,
         keys=item_keys(items, keys),
         concurrency=concurrency,
@@ -384,8 +388,6 @@ def load_requests(
 
 
 def _replace(item: BatchItem, **changes: Any) -> BatchItem:
-    from dataclasses import replace
-
     return replace(item, **changes)
 
 

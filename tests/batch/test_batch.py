@@ -223,9 +223,10 @@ def test_load_requests_jsonl_and_csv(tmp_path: Path) -> None:
     ("per_minute", "events", "expected_delays"),
     [
         (None, ["reserve", "reserve"], [0.0, 0.0]),
-        (60, ["reserve", "reserve", "reserve"], [0.0, 1 / 0.95, 2 / 0.95]),
+        (None, ["reserve", "throttle:3", "reserve"], [0.0, 3.0]),
+        (60, ["reserve", "reserve", "reserve"], [0.0, 1 / 0.98, 2 / 0.98]),
         (60, ["reserve", "throttle:5", "reserve"], [0.0, 5.0]),
-        (120, ["reserve", "throttle:", "reserve"], [0.0, 0.5 / 0.95 / 0.7]),
+        (120, ["reserve", "throttle:", "reserve"], [0.0, 0.5 / 0.98 / 0.9]),
     ],
 )
 def test_pacer(per_minute: float | None, events: list[str], expected_delays: list[float]) -> None:
@@ -243,7 +244,7 @@ def test_pacer(per_minute: float | None, events: list[str], expected_delays: lis
 def test_pacer_recovers_after_throttling() -> None:
     pacer = Pacer(100)
     pacer.throttled(0.0, 1.0)
-    assert pacer.rate == pytest.approx(95 * 0.7)
+    assert pacer.rate == pytest.approx(98 * 0.9)
     for _ in range(100):
         pacer.succeeded()
-    assert pacer.rate == pytest.approx(95)
+    assert pacer.rate == pytest.approx(98)

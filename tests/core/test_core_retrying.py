@@ -269,3 +269,18 @@ def test_arguments_reraise_rather_than_wrap() -> None:
         STEADY, "poll", deadline=None, clock=lambda: 0.0, rand=lambda: 0.0, on_retry=print
     )
     assert set(arguments) == {"retry", "wait", "stop", "before_sleep", "retry_error_callback"}
+
+
+@pytest.mark.parametrize(
+    ("phase", "retry_quota", "script", "calls"),
+    [
+        ("submit", True, [http(429), "ok"], 2),
+        ("submit", False, [http(429), "ok"], 1),  # left to the batch pacer
+        ("submit", False, [http(503), "ok"], 2),  # other transient refusals still retried
+        ("poll", False, [http(429), "ok"], 2),  # only creates are affected
+    ],
+)
+def test_retry_quota_switch(phase: Phase, retry_quota: bool, script: list[Any], calls: int) -> None:
+    policy = RetryPolicy(jitter=0, retry_quota=retry_quota)
+    record = run(script, phase=phase, policy=policy)
+    assert len(record.calls) == calls

@@ -30,8 +30,8 @@ class Pacer:
     """
 
     per_minute: float | None
-    headroom: float = 0.95
-    backoff: float = 0.7
+    headroom: float = 0.98
+    backoff: float = 0.9
     recovery: float = 0.05
     _target: float = field(init=False, default=0.0)
     _rate: float = field(init=False, default=0.0)
@@ -50,15 +50,26 @@ class Pacer:
 
     def reserve(self, now: float) -> float:
         """Books the next slot; returns how many seconds to wait before using it."""
-        if self.per_minute is None:
-            return 0.0
+        if self.per_minute is None:  # unpaced: only a 429's pause applies
+            return max(0.0, self._next_slot - now)
         slot = max(now, self._next_slot)
         self._next_slot = slot + 60.0 / self._rate
         return slot - now
 
+    def sent(self, now: float) -> None:
+        """Reports when a reserved call actually left.
+
+        A caller that woke late (a busy event loop) must not leave the next slot right behind
+        it: two calls landing together are what trips a sliding-window quota. Only half a
+        spacing of catch-up is allowed.
+        """
+        if self.per_minute is not None:
+            self._next_slot = max(self._next_slot, now + 30.0 / self._rate)
+
     def throttled(self, now: float, retry_after: float | None) -> None:
         """Reports a 429: pause until ``retry_after`` and slow down."""
         if self.per_minute is None:
+            self._next_slot = max(self._next_slot, now + (retry_after or 1.0))
             return
         self._rate = max(self._target * 0.05, self._rate * self.backoff)
         pause = retry_after if retry_after is not None else 60.0 / self._rate

@@ -38,6 +38,9 @@ class RetryPolicy:
         max_delay: Upper bound of one wait.
         multiplier: Growth of the wait per attempt.
         jitter: Fraction of the wait added at random (spreads clients apart).
+        retry_quota: Retry a create refused with 429 inside the call. A batch turns this off:
+            its pacer, which spaces every submission, re-queues a refused create after the
+            server's Retry-After instead.
     """
 
     attempts: int = 6
@@ -45,6 +48,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     multiplier: float = 2.0
     jitter: float = 0.5
+    retry_quota: bool = True
 
     def __post_init__(self) -> None:
         if self.attempts < 1 or self.initial_delay < 0 or self.max_delay < self.initial_delay:
@@ -81,7 +85,11 @@ def retry_arguments(
 
     def should_retry(state: RetryCallState) -> bool:
         error = state.outcome.exception() if state.outcome else None
-        return error is not None and classify(error, phase).retry
+        if error is None:
+            return False
+        verdict = classify(error, phase)
+        quota = phase == "submit" and verdict.fault.status == 429
+        return verdict.retry and (policy.retry_quota or not quota)
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
