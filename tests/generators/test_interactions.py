@@ -156,3 +156,25 @@ print(gen.wait(handle, timeout=30).save(sys.argv[2])[0])
     assert done.returncode == 0, done.stderr
     assert inspect_mp4(out).codec == "avc1"
     assert emu.accepted_submissions == 1
+
+
+def test_gemini_video_models_on_vertex(emu: VeoEmulator, flavour: str, tmp_path: Path) -> None:
+    driver = Driver(flavour, client=emu.client(vertex=True, location="global"))
+    result = driver.generate("a marble rolling", model=OMNI)
+    assert result.handle.platform == "vertex" and result.handle.route == "interactions"
+    (path,) = driver.save(result, tmp_path / "marble.mp4")
+    assert inspect_mp4(path).codec == "avc1"
+    create = next(r for r in emu.requests if r.endpoint == "interaction_create")
+    assert create.path.endswith("/projects/test-project/locations/global/interactions")
+    driver.loop.close()
+
+
+def test_gemini_video_models_on_vertex_with_a_gcs_destination(
+    emu: VeoEmulator, flavour: str, tmp_path: Path
+) -> None:
+    driver = Driver(flavour, client=emu.client(vertex=True, location="global"))
+    result = driver.generate("a marble rolling", model=OMNI, output_gcs_uri="gs://b/omni/")
+    assert result.videos[0].uri is not None and result.videos[0].uri.startswith("gs://b/omni/")
+    (path,) = driver.save(result, tmp_path)
+    assert inspect_mp4(path).codec == "avc1"
+    driver.loop.close()
