@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,3 +83,33 @@ def gemini(emu: VeoEmulator, flavour: str) -> Iterator[Driver]:
 def creates(emu: VeoEmulator) -> int:
     """How many create requests reached the emulator (accepted or not)."""
     return sum(1 for request in emu.requests if request.endpoint == "create")
+
+
+_RESUME = """
+import sys, veowrap
+from google import genai
+from google.genai import types
+{client}
+gen = veowrap.VideoGenerator(client=client, poll_schedule=veowrap.PollSchedule.fixed(0.05))
+handle = veowrap.OperationHandle.from_json(open(sys.argv[1]).read())
+print(gen.wait(handle, timeout=30).save(sys.argv[2])[0])
+"""
+
+
+def resume_in_new_process(client_code: str, handle: veowrap.OperationHandle, where: Path) -> Path:
+    """Saves ``handle`` as JSON, waits for it in a fresh interpreter, returns the saved video.
+
+    ``client_code`` is Python that binds ``client`` (a ``genai.Client`` for the emulator).
+    """
+    saved = where / "handle.json"
+    saved.write_text(handle.to_json())
+    out = where / "resumed.mp4"
+    done = subprocess.run(
+        [sys.executable, "-c", _RESUME.format(client=client_code), str(saved), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+    )
+    assert done.returncode == 0, done.stderr
+    return out

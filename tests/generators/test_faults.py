@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ import pytest
 import veowrap
 from veowrap.testing import Fault, Outcome, VeoEmulator
 
-from .conftest import API_KEY, TOKEN, Driver, creates
+from .conftest import API_KEY, TOKEN, Driver, creates, resume_in_new_process
 
 MODEL = "veo-3.1-generate-001"
 
@@ -186,29 +183,11 @@ def test_timeout_hands_back_a_handle_that_resumes_in_a_new_process(
         vertex.generate("a slow fox", model=MODEL, timeout=0.2)
     handle = caught.value.handle
     assert handle is not None
-    saved = tmp_path / "handle.json"
-    saved.write_text(handle.to_json())
-    script = f"""
-import sys, veowrap
-from google import genai
-from google.genai import types
-import google.oauth2.credentials
+    client = f"""import google.oauth2.credentials
 client = genai.Client(vertexai=True, project="test-project", location="us-central1",
     credentials=google.oauth2.credentials.Credentials(token={TOKEN!r}),
-    http_options=types.HttpOptions(base_url={emu.base_url!r}))
-gen = veowrap.VideoGenerator(client=client, poll_schedule=veowrap.PollSchedule.fixed(0.05))
-handle = veowrap.OperationHandle.from_json(open(sys.argv[1]).read())
-print(gen.wait(handle, timeout=30).save(sys.argv[2])[0])
-"""
-    out = tmp_path / "resumed.mp4"
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(saved), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ},
-    )
-    assert done.returncode == 0, done.stderr
+    http_options=types.HttpOptions(base_url={emu.base_url!r}))"""
+    out = resume_in_new_process(client, handle, tmp_path)
     assert out.exists() and emu.accepted_submissions == 1
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +9,7 @@ import pytest
 import veowrap
 from veowrap.testing import Fault, Outcome, VeoEmulator, inspect_mp4
 
-from .conftest import API_KEY, Driver
+from .conftest import API_KEY, Driver, resume_in_new_process
 from .test_generate import png
 
 OMNI = "gemini-omni-1.2-flash"
@@ -133,27 +130,9 @@ def test_fields_the_route_cannot_express_are_refused_before_any_call(
 def test_resume_in_a_new_process(gemini: Driver, emu: VeoEmulator, tmp_path: Path) -> None:
     emu.set_latency(0.5)
     handle = gemini.submit("a marble", model=OMNI)
-    saved = tmp_path / "handle.json"
-    saved.write_text(handle.to_json())
-    script = f"""
-import sys, veowrap
-from google import genai
-from google.genai import types
-client = genai.Client(api_key={API_KEY!r},
-    http_options=types.HttpOptions(base_url={emu.base_url!r}, api_version="v1beta"))
-gen = veowrap.VideoGenerator(client=client, poll_schedule=veowrap.PollSchedule.fixed(0.05))
-handle = veowrap.OperationHandle.from_json(open(sys.argv[1]).read())
-print(gen.wait(handle, timeout=30).save(sys.argv[2])[0])
-"""
-    out = tmp_path / "resumed.mp4"
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(saved), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ},
-    )
-    assert done.returncode == 0, done.stderr
+    client = f"""client = genai.Client(api_key={API_KEY!r},
+    http_options=types.HttpOptions(base_url={emu.base_url!r}, api_version="v1beta"))"""
+    out = resume_in_new_process(client, handle, tmp_path)
     assert inspect_mp4(out).codec == "avc1"
     assert emu.accepted_submissions == 1
 

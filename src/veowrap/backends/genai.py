@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -329,12 +328,4 @@ def _cannot_cancel(handle: OperationHandle) -> UnsupportedCapabilityError:
         hint="Stop waiting instead (the handle resumes it later); only interactions "
         "(gemini-omni-* models) can be cancelled.",
         handle=handle,
-    )
-
-
-def environment_configured() -> bool:
-    """Whether the environment names a Gemini API key or a Vertex AI project."""
-    return any(
-        os.environ.get(name)
-        for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT")
     )
