@@ -20,7 +20,7 @@ from veowrap._version import __version__
 if TYPE_CHECKING:
     from veowrap import backends, events
     from veowrap._async import AsyncVideoGenerator
-    from veowrap._batch import BatchItem, BatchSummary, load_requests, summarize
+    from veowrap._batch import BatchItem, BatchSummary, summarize
     from veowrap._catalog import ModelCapabilities, capabilities, check_request, models
     from veowrap._core.retrying import RetryPolicy
     from veowrap._core.schedule import PollSchedule
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
         BudgetExceededError,
         ConfigurationError,
         ContentFilteredError,
+        DestinationError,
+        DestinationExistsError,
         DownloadError,
+        JournalError,
         OperationCancelledError,
         OperationFailedError,
         OperationNotFoundError,
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from veowrap._journal import Journal
     from veowrap._media import Image, Video
     from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
+    from veowrap._request_files import load_requests
     from veowrap._result import GeneratedVideo, GenerationResult
     from veowrap._sync import VideoGenerator
     from veowrap.backends._registry import get_backend, register_backend
@@ -67,7 +71,7 @@ _EXPORTS = {
     "PollSchedule": "veowrap._core.schedule",
     "BatchItem": "veowrap._batch",
     "BatchSummary": "veowrap._batch",
-    "load_requests": "veowrap._batch",
+    "load_requests": "veowrap._request_files",
     "summarize": "veowrap._batch",
     "Journal": "veowrap._journal",
     "CostEstimate": "veowrap._cost",
@@ -81,7 +85,10 @@ _EXPORTS = {
     "BudgetExceededError": "veowrap._errors",
     "ConfigurationError": "veowrap._errors",
     "ContentFilteredError": "veowrap._errors",
+    "DestinationError": "veowrap._errors",
+    "DestinationExistsError": "veowrap._errors",
     "DownloadError": "veowrap._errors",
+    "JournalError": "veowrap._errors",
     "OperationCancelledError": "veowrap._errors",
     "OperationFailedError": "veowrap._errors",
     "OperationNotFoundError": "veowrap._errors",
@@ -107,12 +114,15 @@ __all__ = [
     "ConfigurationError",
     "ContentFilteredError",
     "CostEstimate",
+    "DestinationError",
+    "DestinationExistsError",
     "DoctorReport",
     "DownloadError",
     "GeneratedVideo",
     "GenerationResult",
     "Image",
     "Journal",
+    "JournalError",
     "ModelCapabilities",
     "OperationCancelledError",
     "OperationFailedError",

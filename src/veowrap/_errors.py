@@ -19,7 +19,10 @@ __all__ = [
     "BudgetExceededError",
     "ConfigurationError",
     "ContentFilteredError",
+    "DestinationError",
+    "DestinationExistsError",
     "DownloadError",
+    "JournalError",
     "OperationCancelledError",
     "OperationFailedError",
     "OperationNotFoundError",
@@ -156,17 +159,24 @@ class ServiceUnavailableError(VeowrapError):
 class SubmissionUncertainError(VeowrapError):
     """A create call may or may not have been accepted, so it was not retried.
 
-    The request was sent but no answer arrived (a reset connection or a read timeout). The
-    service may have started a paid operation. veowrap never re-sends such a request by itself:
-    re-submitting could pay twice.
+    The request was sent but no answer that proves a refusal arrived: a reset connection, a
+    read timeout, an unreadable answer, a 500/502/504/408, or the caller's deadline,
+    cancellation or Ctrl-C while the create was in flight. The service may have started a paid
+    operation. veowrap never re-sends such a request by itself: re-submitting could pay twice.
 
     Attributes:
         request: The request whose submission is uncertain.
+        fingerprint: The request's fingerprint (``request.fingerprint()``), for matching it
+            against the operations listed in the console or your own records.
     """
 
     def __init__(self, message: str, *, request: VideoRequest, hint: str | None = None) -> None:
         self.request = request
+        self.fingerprint = request.fingerprint()
         super().__init__(message, hint=hint)
+
+    def _render(self) -> str:
+        return f"{super()._render()} (request fingerprint: {self.fingerprint[:16]})"
 
 
 class OperationFailedError(VeowrapError):
@@ -236,6 +246,50 @@ class OperationNotFoundError(VeowrapError):
 
 class DownloadError(VeowrapError):
     """A finished video could not be saved. Nothing partial is left at the destination."""
+
+
+class DestinationError(VeowrapError):
+    """A destination cannot take the videos: not creatable, not writable, or not a directory.
+
+    Raised before anything is submitted when the destination is known up front (the CLI's
+    ``-o``, ``generate_many(output_dir=...)``), so nothing is paid for a video that could not
+    be saved.
+
+    Attributes:
+        path: The destination at fault.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        hint: str | None = None,
+        handle: OperationHandle | None = None,
+    ) -> None:
+        self.path = path
+        super().__init__(message, hint=hint, handle=handle)
+
+
+class DestinationExistsError(DestinationError, DownloadError):
+    """A file already exists where a video would be saved, and ``overwrite`` was not given.
+
+    Nothing was replaced. The video stays retrievable through ``handle`` (or the result): save
+    it elsewhere, or pass ``overwrite=True`` (CLI: ``--overwrite``).
+    """
+
+
+class JournalError(VeowrapError):
+    """A batch journal cannot be used: corrupt, locked, unreadable, foreign or from a newer
+    veowrap.
+
+    Attributes:
+        path: The journal file.
+    """
+
+    def __init__(self, message: str, *, path: str, hint: str | None = None) -> None:
+        self.path = path
+        super().__init__(message, hint=hint)
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -79,7 +79,8 @@ def batch(
     target = Target(vertex=vertex, project=project, location=location, emulator=emulator)
 
     def body() -> None:
-        from veowrap._batch import load_requests, summarize
+        from veowrap._batch import summarize
+        from veowrap._request_files import load_requests
 
         requests, keys = load_requests(file)
         generator = build_generator(target, poll_interval=poll_interval)
