@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterable, Sequence
 from os import PathLike
 from types import TracebackType
@@ -10,6 +11,7 @@ from typing import Any
 import tenacity
 
 from veowrap._batch import BatchItem, build_runner
+from veowrap._bounded import call_within_async
 from veowrap._core.plan import Call, Plan, Sleep
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
@@ -66,10 +68,14 @@ class AsyncVideoGenerator(BaseGenerator):
         *,
         on_event: EventHook | None = None,
         budget: float | None = None,
+        timeout: float | None = None,
         **fields: Any,
     ) -> OperationHandle:
-        """Submits a request and returns its handle, without waiting for the video."""
-        plan = self._submission(self._request(request, fields), None, budget)
+        """Submits a request and returns its handle, without waiting for the video.
+
+        See :meth:`VideoGenerator.submit`.
+        """
+        plan = self._submission(self._request(request, fields), self._deadline(timeout), budget)
         handle, _ = await self._run(plan, on_event)
         assert isinstance(handle, OperationHandle)
         return handle
@@ -86,14 +92,16 @@ class AsyncVideoGenerator(BaseGenerator):
         handle, plan = self._resumption(handle, timeout, cancel_on_timeout)
         return self._result(await self._run(plan, on_event, handle), on_event)
 
-    async def status(self, handle: OperationHandle | str) -> OperationStatus:
+    async def status(
+        self, handle: OperationHandle | str, *, timeout: float | None = None
+    ) -> OperationStatus:
         """Reads the operation's status once, without waiting."""
-        result: OperationStatus = await self._run(self._status(handle), None)
+        result: OperationStatus = await self._run(self._status(handle, timeout), None)
         return result
 
-    async def cancel(self, handle: OperationHandle | str) -> None:
+    async def cancel(self, handle: OperationHandle | str, *, timeout: float | None = None) -> None:
         """Cancels the operation where its route allows it."""
-        await self._run(self._cancelling(handle), None)
+        await self._run(self._cancelling(handle, timeout), None)
 
     def generate_many(
         self,
@@ -187,6 +195,7 @@ class AsyncVideoGenerator(BaseGenerator):
                     )
                     runner.reply(await retrying(self._call, action))
                 except Exception as error:
+                    self._note_secrets()
                     runner.fail(error)
         except BaseException as error:
             runner.interrupted(error)
@@ -201,10 +210,14 @@ class AsyncVideoGenerator(BaseGenerator):
             )
         if call.op == "submit":
             request, model = call.arg
-            return await backend.submit_async(request, model)
-        if call.op == "poll":
-            return await backend.poll_async(call.arg)
-        return await backend.cancel_async(call.arg)
+            operation = functools.partial(backend.submit_async, request, model)
+        elif call.op == "poll":
+            operation = functools.partial(backend.poll_async, call.arg)
+        else:
+            operation = functools.partial(backend.cancel_async, call.arg)
+        if call.deadline is None or not self._real_time:
+            return await operation()
+        return await call_within_async(operation, call.deadline, self._clock)
 
     def __repr__(self) -> str:
         return f"AsyncVideoGenerator(backend={self._backend!r}, model={self.model!r})"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from veowrap._redact import redact
+
 if TYPE_CHECKING:
     from veowrap._handle import OperationHandle
     from veowrap._request import VideoRequest
@@ -53,8 +55,9 @@ class VeowrapError(Exception):
         hint: str | None = None,
         handle: OperationHandle | None = None,
     ) -> None:
-        self.message = message
-        self.hint = hint
+        # A server may echo a credential into its error message; no veowrap error repeats it.
+        self.message = redact(message)
+        self.hint = None if hint is None else redact(hint)
         self.handle = handle
         super().__init__(self._render())
 

@@ -27,9 +27,10 @@ from veowrap._core.plan import (
 from veowrap._core.retrying import RetryPolicy, retry_arguments
 from veowrap._core.schedule import PollSchedule
 from veowrap._download import Downloader
-from veowrap._errors import RequestValidationError
+from veowrap._errors import RequestValidationError, SubmissionUncertainError, VeowrapError
 from veowrap._events import Event, Submitted
 from veowrap._handle import OperationHandle, note_resumable, utcnow
+from veowrap._redact import install_filter, redact_chain, register_secrets
 from veowrap._request import VideoRequest
 from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend, Backend
@@ -38,6 +39,7 @@ from veowrap.backends._registry import resolve_backend
 __all__ = ["BaseGenerator", "EventHook", "PlanRunner"]
 
 logger = logging.getLogger("veowrap")
+install_filter(logger)
 
 EventHook = Callable[[Event], None]
 
@@ -92,6 +94,10 @@ class BaseGenerator:
             sleep_async if callable(sleep_async) else asyncio.sleep
         )
         self._rand: Callable[[], float] = random.random
+        # Calls are bounded by their deadline on real time only; a backend with its own clock
+        # (virtual time) answers at once.
+        self._real_time = self._clock is time.monotonic
+        self._note_secrets()
 
     @property
     def backend(self) -> Backend | AsyncBackend:
@@ -126,6 +132,7 @@ class BaseGenerator:
             model=model,
             deadline=deadline,
             now_utc=self._now_utc,
+            retry_unavailable_create=self.retry_policy.retry_unavailable_create,
         )
 
     def _prepare(self, request: VideoRequest) -> str:
@@ -209,11 +216,11 @@ class BaseGenerator:
         """Wraps a finished wait into a result whose videos download through this backend."""
         return GenerationResult.from_outcome(outcome, self._downloader(hook))
 
-    def _status(self, handle: OperationHandle | str) -> Plan:
-        return status_plan(OperationHandle.coerce(handle))
+    def _status(self, handle: OperationHandle | str, timeout: float | None = None) -> Plan:
+        return status_plan(OperationHandle.coerce(handle), self._deadline(timeout))
 
-    def _cancelling(self, handle: OperationHandle | str) -> Plan:
-        return cancel_plan(OperationHandle.coerce(handle))
+    def _cancelling(self, handle: OperationHandle | str, timeout: float | None = None) -> Plan:
+        return cancel_plan(OperationHandle.coerce(handle), self._deadline(timeout))
 
     def _deadline(self, timeout: float | None) -> float | None:
         timeout = self.timeout if timeout is None else timeout
@@ -237,6 +244,15 @@ class BaseGenerator:
             policy=self.retry_policy,
             on_event=lambda event: self._emit(event, hook),
         )
+
+    def _note_secrets(self) -> None:
+        """Registers the backend's current credentials for redaction (tokens are refreshed)."""
+        secrets = getattr(self._backend, "secrets", None)
+        if callable(secrets):
+            try:
+                register_secrets(secrets())
+            except Exception:  # reading credentials must never mask the failure being reported
+                logger.debug("could not read the backend's credentials for redaction")
 
     # -- events -----------------------------------------------------------------------------
 
@@ -282,6 +298,7 @@ class PlanRunner:
         self._emit = emit
         self._reply: Any = None
         self._failure: Exception | None = None
+        self._in_flight: Call | None = None
         self.handle = handle
         self.result: Any = None
 
@@ -296,6 +313,7 @@ class PlanRunner:
                 self.result = stop.value
                 return None
             if not isinstance(action, Emit):
+                self._in_flight = action if isinstance(action, Call) else None
                 return action
             if isinstance(action.event, Submitted):
                 self.handle = action.event.handle
@@ -303,17 +321,45 @@ class PlanRunner:
 
     def reply(self, value: Any) -> None:
         """Answers the last action with its result."""
-        self._reply = value
+        self._reply, self._in_flight = value, None
 
     def fail(self, error: Exception) -> None:
         """Answers the last action with the exception it ended with (after retries)."""
-        self._failure = error
+        self._failure, self._in_flight = error, None
 
     def interrupted(self, error: BaseException) -> None:
-        """Attaches the resume handle to an interruption (Ctrl-C, cancellation, a crash)."""
-        text = note_resumable(error, self.handle)
-        if text:
+        """Says what survives an interruption (Ctrl-C, cancellation, a crash) or a failure.
+
+        With an operation: how to resume it. With a create in flight and no answer yet: that
+        it may have been accepted (and paid), with the request's fingerprint — never silence.
+        """
+        redact_chain(error)
+        call = self._in_flight
+        # Ctrl-C, a cancelled task or a crash while the create was on the wire.
+        if (
+            call is not None
+            and call.op == "submit"
+            and self.handle is None
+            and not isinstance(error, VeowrapError)
+        ):
+            text = (
+                f"veowrap: the create call was in flight when {type(error).__name__} arrived; "
+                "the service may have accepted it (and will bill it). It was not re-sent. "
+                f"Request fingerprint: {call.arg[0].fingerprint()}. Check for an operation you "
+                "did not expect before sending it again."
+            )
+            if text not in getattr(error, "__notes__", ()):
+                error.add_note(text)
             logger.warning("%s", text)
+            return
+        if isinstance(error, SubmissionUncertainError):
+            logger.warning(
+                "submission uncertain (request fingerprint %s): %s", error.fingerprint, error
+            )
+            return
+        resume = note_resumable(error, self.handle)
+        if resume:
+            logger.warning("%s", resume)
 
 
 def _fields_of(request: VideoRequest) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import tenacity
 
 from veowrap._batch import BatchItem, iterate_in_thread
+from veowrap._bounded import call_within
 from veowrap._core.plan import Call, Plan, Sleep
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
@@ -99,12 +101,19 @@ class VideoGenerator(BaseGenerator):
         *,
         on_event: EventHook | None = None,
         budget: float | None = None,
+        timeout: float | None = None,
         **fields: Any,
     ) -> OperationHandle:
-        """Submits a request and returns its handle at once, without waiting."""
-        handle, _ = self._run(
-            self._submission(self._request(request, fields), None, budget), on_event
-        )
+        """Submits a request and returns its handle at once, without waiting.
+
+        Args:
+            timeout: Seconds the create may take, retries included (default: the
+                generator's ``timeout``). A create still unanswered then is reported as
+                :class:`SubmissionUncertainError`, never re-sent.
+        """
+        request = self._request(request, fields)
+        plan = self._submission(request, self._deadline(timeout), budget)
+        handle, _ = self._run(plan, on_event)
         assert isinstance(handle, OperationHandle)
         return handle
 
@@ -120,18 +129,27 @@ class VideoGenerator(BaseGenerator):
         handle, plan = self._resumption(handle, timeout, cancel_on_timeout)
         return self._result(self._run(plan, on_event, handle), on_event)
 
-    def status(self, handle: OperationHandle | str) -> OperationStatus:
-        """Reads the operation's status once, without waiting."""
-        result: OperationStatus = self._run(self._status(handle), None)
+    def status(
+        self, handle: OperationHandle | str, *, timeout: float | None = None
+    ) -> OperationStatus:
+        """Reads the operation's status once, without waiting.
+
+        Args:
+            timeout: Seconds the read may take, retries included (default: the generator's).
+        """
+        result: OperationStatus = self._run(self._status(handle, timeout), None)
         return result
 
-    def cancel(self, handle: OperationHandle | str) -> None:
+    def cancel(self, handle: OperationHandle | str, *, timeout: float | None = None) -> None:
         """Cancels the operation where its route allows it.
+
+        Args:
+            timeout: Seconds the cancel may take, retries included (default: the generator's).
 
         Raises:
             UnsupportedCapabilityError: The route cannot cancel (Veo operations).
         """
-        self._run(self._cancelling(handle), None)
+        self._run(self._cancelling(handle, timeout), None)
 
     def generate_many(
         self,
@@ -189,6 +207,7 @@ class VideoGenerator(BaseGenerator):
                     )
                     runner.reply(retrying(self._call, action))
                 except Exception as error:
+                    self._note_secrets()
                     runner.fail(error)
         except BaseException as error:
             runner.interrupted(error)
@@ -203,10 +222,14 @@ class VideoGenerator(BaseGenerator):
             )
         if call.op == "submit":
             request, model = call.arg
-            return backend.submit(request, model)
-        if call.op == "poll":
-            return backend.poll(call.arg)
-        return backend.cancel(call.arg)
+            operation = functools.partial(backend.submit, request, model)
+        elif call.op == "poll":
+            operation = functools.partial(backend.poll, call.arg)
+        else:
+            operation = functools.partial(backend.cancel, call.arg)
+        if call.deadline is None or not self._real_time:
+            return operation()
+        return call_within(operation, call.deadline, self._clock)
 
     def __repr__(self) -> str:
         return f"VideoGenerator(backend={self._backend!r}, model={self.model!r})"

@@ -286,11 +286,13 @@ UNCERTAIN = "uncertain"
 # id, factory, verdict on submit, verdict on poll / download / cancel
 VERDICT_TABLE: list[tuple[str, Factory, str, str]] = [
     ("429", lambda: api_error(429), RETRY, RETRY),
-    ("408", lambda: api_error(408), RETRY, RETRY),
-    ("500", lambda: api_error(500), RETRY, RETRY),
-    ("502", lambda: api_error(502), RETRY, RETRY),
+    # A create answered 408/500/502/504 may have been accepted: Google retries non-idempotent
+    # calls only on 429, 503 and connection failures.
+    ("408", lambda: api_error(408), UNCERTAIN, RETRY),
+    ("500", lambda: api_error(500), UNCERTAIN, RETRY),
+    ("502", lambda: api_error(502), UNCERTAIN, RETRY),
     ("503", lambda: api_error(503), RETRY, RETRY),
-    ("504", lambda: api_error(504), RETRY, RETRY),
+    ("504", lambda: api_error(504), UNCERTAIN, RETRY),
     ("400", lambda: api_error(400), GIVE_UP, GIVE_UP),
     ("401", lambda: api_error(401), GIVE_UP, GIVE_UP),
     ("403", lambda: api_error(403), GIVE_UP, GIVE_UP),
@@ -325,6 +327,21 @@ def _verdict_word(verdict: Verdict) -> str:
 def test_classify_submit(factory: Factory, expected: str) -> None:
     verdict = classify(factory(), "submit")
     assert verdict.phase == "submit"
+    assert _verdict_word(verdict) == expected
+
+
+@pytest.mark.parametrize(
+    ("factory", "expected"),
+    [
+        pytest.param(lambda: api_error(503), UNCERTAIN, id="503"),
+        pytest.param(lambda: url_http_error(503), UNCERTAIN, id="urllib-503"),
+        pytest.param(lambda: api_error(429), RETRY, id="429"),
+        pytest.param(connect_error, RETRY, id="connect"),
+        pytest.param(lambda: api_error(500), UNCERTAIN, id="500"),
+    ],
+)
+def test_classify_submit_strict_rule_does_not_retry_503(factory: Factory, expected: str) -> None:
+    verdict = classify(factory(), "submit", retry_unavailable_create=False)
     assert _verdict_word(verdict) == expected
 
 
@@ -378,11 +395,12 @@ ERROR_TABLE: list[tuple[str, Factory, Phase, type[VeowrapError], dict[str, Any]]
      "submit", RequestValidationError, {"field": "request", "value": "veo-3.1"}),
     ("400-poll", lambda: api_error(400, "bad name"), "poll", VeowrapError, {"handle": HANDLE}),
     ("409-submit", lambda: api_error(409), "submit", VeowrapError, {}),
-    ("500-submit", lambda: api_error(500), "submit", ServiceUnavailableError, {}),
+    ("500-submit", lambda: api_error(500), "submit", SubmissionUncertainError, {"request": REQUEST}),
+    ("503-submit", lambda: api_error(503), "submit", ServiceUnavailableError, {}),
     ("502-poll", lambda: api_error(502), "poll", ServiceUnavailableError, {"handle": HANDLE}),
     ("503-download", lambda: api_error(503), "download", ServiceUnavailableError, {}),
     ("504-cancel", lambda: api_error(504), "cancel", ServiceUnavailableError, {}),
-    ("408-submit", lambda: api_error(408), "submit", ServiceUnavailableError, {}),
+    ("408-submit", lambda: api_error(408), "submit", SubmissionUncertainError, {"request": REQUEST}),
     ("connect-submit", connect_error, "submit", ServiceUnavailableError, {}),
     ("read-timeout-submit", read_timeout,
      "submit", SubmissionUncertainError, {"request": REQUEST}),

@@ -376,7 +376,10 @@ def test_cancel_on_timeout_cancels_the_right_operation() -> None:
     driver = Driver(polls=[RUNNING])
     with pytest.raises(OperationTimeoutError) as caught:
         wait(driver, deadline=10.0, cancel_on_timeout=True)
-    assert driver.actions[-2] == Call("cancel", HANDLE, None)
+    cancel = driver.actions[-2]
+    assert isinstance(cancel, Call) and (cancel.op, cancel.arg) == ("cancel", HANDLE)
+    # The deadline has passed: the cancel gets a short grace, never an open-ended wait.
+    assert cancel.deadline is not None
     assert "it was cancelled" in caught.value.message
 
 

@@ -22,7 +22,7 @@ from veowrap._events import Retrying
 # ------------------------------------------------------------------------------ RetryPolicy.delay
 
 DEFAULT = RetryPolicy()  # 6 attempts, 1 s doubling to 30 s, +0..50 % jitter
-STEADY = RetryPolicy(jitter=0)
+STEADY = RetryPolicy(jitter=0, max_delay=30.0)
 
 
 # id, policy, failed attempt (1-based), retry_after, rand, expected delay
@@ -33,6 +33,7 @@ DELAY_TABLE: list[tuple[str, RetryPolicy, int, float | None, float, float]] = [
     ("fifth", STEADY, 5, None, 0.5, 16.0),
     ("sixth-capped", STEADY, 6, None, 0.5, 30.0),
     ("late-capped", STEADY, 50, None, 0.5, 30.0),
+    ("default-cap-is-5-min", RetryPolicy(jitter=0), 50, None, 0.5, 300.0),
     ("jitter-rand-0", DEFAULT, 1, None, 0.0, 1.0),
     ("jitter-rand-0.5", DEFAULT, 1, None, 0.5, 1.25),
     ("jitter-rand-0.999", DEFAULT, 2, None, 0.999, 2.999),
@@ -234,16 +235,24 @@ def test_wait_ending_exactly_on_the_deadline_is_allowed() -> None:
 
 
 def test_retry_after_beyond_the_deadline_stops_at_once() -> None:
-    record = run([http(429, retry_after="60"), "ok"], deadline=30.0)
+    record = run([http(429, retry_after="60"), "ok"], deadline=30.0, policy=DEFAULT)
     assert isinstance(record.error, DeadlineReached)
     assert isinstance(record.error.__cause__, genai_errors.ClientError)
     assert (record.sleeps, record.events) == ([], [])
 
 
 def test_no_deadline_means_only_attempts_count() -> None:
-    record = run([http(429, retry_after="3600")] * 3 + ["ok"], deadline=None)
+    record = run([http(429, retry_after="250")] * 3 + ["ok"], deadline=None, policy=DEFAULT)
     assert record.result == "ok"
-    assert record.sleeps == [3600.0] * 3
+    assert record.sleeps == [250.0] * 3
+
+
+@pytest.mark.parametrize("retry_after", ["301", "1e9", "inf"])
+def test_a_retry_after_beyond_max_delay_is_not_waited_for(retry_after: str) -> None:
+    # A hostile Retry-After must not hold the caller: the call fails at once, typed upstream.
+    record = run([http(429, retry_after=retry_after), "ok"], deadline=None, policy=DEFAULT)
+    assert isinstance(record.error, genai_errors.ClientError)
+    assert (record.sleeps, record.events) == ([], [])
 
 
 def test_on_retry_receives_one_event_per_wait() -> None:

@@ -29,7 +29,7 @@ from veowrap.testing import VeoEmulator, inspect_mp4
 RouteName = Literal["vertex", "vertex-gcs", "gemini-ops", "omni", "omni-uri"]
 
 FAST_POLLS = veowrap.PollSchedule.fixed(0.02)
-FAST_RETRIES = veowrap.RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.05, jitter=0)
+FAST_RETRIES = veowrap.RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.2, jitter=0)
 LATENCY = 0.05
 #: Seconds a download may stall before it is retried (``GenAIBackend(download_timeout=)``).
 DOWNLOAD_TIMEOUT = 0.2

@@ -264,17 +264,26 @@ def _call_rows(route: str) -> list[Scenario]:
             arrange=inject("create", Fault.http(429), 2),
             accepted=1,
         ),
+        Scenario(
+            f"{short}-create-503",
+            route,
+            "create",
+            "HTTP 503, once (proves a refusal: retried)",
+            SUCCESS,
+            arrange=inject("create", Fault.http(503)),
+            accepted=1,
+        ),
         *(
             Scenario(
                 f"{short}-create-{status}",
                 route,
                 "create",
-                f"HTTP {status}, once",
-                SUCCESS,
+                f"HTTP {status}, once (may follow an accepted create: never re-sent)",
+                veowrap.SubmissionUncertainError,
                 arrange=inject("create", Fault.http(status)),
-                accepted=1,
+                accepted=0,
             )
-            for status in ((500, 502, 503, 504) if route == "vertex" else (503,))
+            for status in ((500, 502, 504, 408) if route == "vertex" else ())
         ),
         Scenario(
             f"{short}-create-503-always",

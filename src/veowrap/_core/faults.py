@@ -25,6 +25,7 @@ from veowrap._errors import (
     VeowrapError,
 )
 from veowrap._handle import OperationHandle
+from veowrap._redact import redact
 from veowrap._request import VideoRequest
 
 __all__ = ["Fault", "Phase", "Verdict", "classify", "describe"]
@@ -33,6 +34,10 @@ Phase = Literal["submit", "poll", "download", "cancel"]
 FaultKind = Literal["http", "connect", "timeout", "disconnect", "malformed", "auth", "other"]
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# A create is not idempotent: after it was sent, only these answers prove it was refused.
+# Google's rule for non-idempotent calls (Cloud Workflows' ``default_retry_non_idempotent``):
+# retry on 429, 503 and connection failures only. 500/502/504/408 may follow an accepted create.
+CREATE_REFUSED_STATUS = frozenset({429, 503})
 
 # Transport exceptions raised before any byte of the request left this machine. Names, not
 # classes: httpx, httpx2 and aiohttp share them and none of them is a dependency of ours.
@@ -45,6 +50,7 @@ _NOT_SENT = frozenset(
         "ClientConnectorError",
         "ClientConnectorDNSError",
         "gaierror",
+        "CallNotStarted",  # veowrap's own: the deadline passed before the call was sent
     }
 )
 _TIMEOUTS = frozenset(
@@ -125,7 +131,7 @@ def describe(error: BaseException) -> Fault:
             kind="http",
             status=status,
             retry_after=_retry_after(_headers_of(error), body),
-            message=_message_of(body) or _safe_str(error),
+            message=redact(_message_of(body) or _safe_str(error)),
             reason=_reason_of(body),
         )
     names = _class_names(error)
@@ -173,11 +179,12 @@ class Verdict:
         }[phase]
         if self.uncertain and request is not None:
             return SubmissionUncertainError(
-                f"The service may have accepted the request but no answer arrived "
-                f"({fault.describe()}); it was not re-sent, to avoid paying twice.",
+                f"The service may have accepted the request, but no answer proving a refusal "
+                f"arrived ({fault.describe()}); it was not re-sent, to avoid paying twice.",
                 request=request,
-                hint="Check the console or your billing for a new operation before retrying; "
-                "retry only if none was started.",
+                hint="Before sending it again, check for an operation you did not expect (the "
+                "Vertex AI console, `veowrap status`, or your billing); re-send only if none was "
+                "started. The fingerprint identifies the request in veowrap's logs and journals.",
             )
         if fault.kind == "http":
             status = fault.status or 0
@@ -238,21 +245,34 @@ class Verdict:
         )
 
 
-def classify(error: BaseException | Fault, phase: Phase) -> Verdict:
+def classify(
+    error: BaseException | Fault, phase: Phase, *, retry_unavailable_create: bool = True
+) -> Verdict:
     """Decides whether a failed call may be retried.
 
     Reads, polls and downloads retry on 408/429/5xx, connection errors, timeouts and malformed
-    answers. A create is retried only when it provably was not accepted: the server answered
-    with an error status, or the connection failed before the request was sent. A create that
-    was sent but got no readable answer is *uncertain* and never retried.
+    answers. A create is not idempotent, so it is retried only when it provably was not
+    accepted: a connection that failed before the request was sent, or an answer of 429 or 503
+    (Google's rule for non-idempotent calls). Any other failure after sending — 500, 502, 504,
+    408, a timeout, a reset, an unreadable answer — is *uncertain* and never retried.
+
+    Args:
+        error: The exception a call raised (or a fault already read from one).
+        phase: What the call did.
+        retry_unavailable_create: Retry a create answered 503. ``False`` is the stricter rule
+            (gRPC documents that even ``UNAVAILABLE`` does not prove the server saw nothing):
+            such a create is then uncertain too.
     """
     fault = error if isinstance(error, Fault) else describe(error)
-    transient_http = fault.kind == "http" and fault.status in RETRYABLE_STATUS
     if phase == "submit":
-        if transient_http or fault.kind == "connect":
+        refused = CREATE_REFUSED_STATUS if retry_unavailable_create else frozenset({429})
+        if fault.kind == "connect" or (fault.kind == "http" and fault.status in refused):
             return Verdict(fault, phase, retry=True)
-        uncertain = fault.kind in ("timeout", "disconnect", "malformed")
+        uncertain = fault.kind in ("timeout", "disconnect", "malformed") or (
+            fault.kind == "http" and fault.status in RETRYABLE_STATUS
+        )
         return Verdict(fault, phase, retry=False, uncertain=uncertain)
+    transient_http = fault.kind == "http" and fault.status in RETRYABLE_STATUS
     retry = transient_http or fault.kind in ("connect", "timeout", "disconnect", "malformed")
     return Verdict(fault, phase, retry=retry)
 
@@ -333,6 +353,6 @@ def _retry_after(headers: Mapping[str, str], body: Any) -> float | None:
 
 def _safe_str(error: BaseException) -> str:
     try:
-        return str(error)
+        return redact(str(error))
     except Exception:  # a broken __str__ must not hide the original failure
         return type(error).__name__

@@ -52,6 +52,8 @@ __all__ = [
 
 # Unreadable answers tolerated in a row while waiting before giving up.
 _MAX_MALFORMED_POLLS = 3
+#: Seconds a cancel may take after the deadline passed (``cancel_on_timeout``).
+CANCEL_GRACE = 0.5
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,13 @@ def submit_plan(
     model: str,
     deadline: float | None,
     now_utc: Callable[[], datetime],
+    retry_unavailable_create: bool = True,
 ) -> Generator[Action, Any, tuple[OperationHandle, OperationStatus]]:
-    """Submits ``request`` once (retried only where it provably was not accepted)."""
+    """Submits ``request`` once (retried only where it provably was not accepted).
+
+    A create still in flight when ``deadline`` passes is abandoned by the driver (it raises a
+    ``TimeoutError``): that create may have been accepted, so it ends as uncertain.
+    """
     try:
         raw = yield Call("submit", (request, model), deadline)
     except VeowrapError:
@@ -119,14 +126,15 @@ def submit_plan(
         # Out of time while retrying a create that was never accepted: report the cause.
         cause = error.__cause__ if isinstance(error, DeadlineReached) else error
         error = cause if isinstance(cause, Exception) else error
-        verdict = classify(error, "submit")
+        verdict = classify(error, "submit", retry_unavailable_create=retry_unavailable_create)
         failure = verdict.error(request=request, model=model)
         yield Emit(Failed(error=str(failure), handle=None))
         raise failure from error
     try:
         status = read_status(raw, route)
     except MalformedResponse as error:
-        failure = classify(error, "submit").error(request=request, model=model)
+        verdict = classify(error, "submit", retry_unavailable_create=retry_unavailable_create)
+        failure = verdict.error(request=request, model=model)
         yield Emit(Failed(error=str(failure), handle=None))
         raise failure from error
     handle = OperationHandle(
@@ -197,18 +205,18 @@ def wait_plan(
         except VeowrapError:
             raise
         except DeadlineReached as error:
-            yield from _time_out(handle, clock() - start, cancel_on_timeout, cause=error.__cause__)
+            yield from _time_out(handle, clock, start, cancel_on_timeout, cause=error.__cause__)
         except Exception as error:
             verdict = classify(error, "poll")
-            if verdict.retry and deadline is not None and clock() >= deadline - 1e-3:
-                yield from _time_out(handle, clock() - start, cancel_on_timeout, cause=error)
+            if verdict.retry and deadline is not None and clock() >= deadline:
+                yield from _time_out(handle, clock, start, cancel_on_timeout, cause=error)
             failure = verdict.error(handle=handle)
             yield Emit(Failed(error=str(failure), handle=handle))
             raise failure from error
         polls += 1
         done = status is not None and status.done
         if not done and (last_chance or (deadline is not None and clock() >= deadline)):
-            yield from _time_out(handle, clock() - start, cancel_on_timeout)
+            yield from _time_out(handle, clock, start, cancel_on_timeout)
         delay = 0.0 if done else schedule.delay_after(polls, rand())
         yield Emit(
             Polled(
@@ -265,13 +273,16 @@ def check_finished(outcome: Outcome) -> None:
 
 def _time_out(
     handle: OperationHandle,
-    elapsed: float,
+    clock: Callable[[], float],
+    start: float,
     cancel: bool,
     cause: BaseException | None = None,
 ) -> Generator[Action, Any, None]:
+    elapsed = clock() - start
     if cancel:
         try:
-            yield Call("cancel", handle, None)
+            # The deadline has passed: the cancel gets a short grace, never an open-ended wait.
+            yield Call("cancel", handle, clock() + CANCEL_GRACE)
         except Exception as error:  # the timeout is what the caller needs to hear about
             cause = cause or error
     failure = OperationTimeoutError(
@@ -286,22 +297,30 @@ def _time_out(
     raise failure from cause
 
 
-def status_plan(handle: OperationHandle) -> Generator[Action, Any, OperationStatus]:
-    """Reads the status once (with the usual read retries)."""
+def status_plan(
+    handle: OperationHandle, deadline: float | None = None
+) -> Generator[Action, Any, OperationStatus]:
+    """Reads the status once (with the usual read retries, within ``deadline``)."""
     try:
-        raw = yield Call("poll", handle, None)
+        raw = yield Call("poll", handle, deadline)
         return read_status(raw, handle.route)
     except VeowrapError:
         raise
     except Exception as error:
-        raise classify(error, "poll").error(handle=handle) from error
+        cause = error.__cause__ if isinstance(error, DeadlineReached) else error
+        cause = cause if isinstance(cause, Exception) else error
+        raise classify(cause, "poll").error(handle=handle) from error
 
 
-def cancel_plan(handle: OperationHandle) -> Generator[Action, Any, None]:
-    """Asks the service to cancel ``handle``."""
+def cancel_plan(
+    handle: OperationHandle, deadline: float | None = None
+) -> Generator[Action, Any, None]:
+    """Asks the service to cancel ``handle`` (within ``deadline``)."""
     try:
-        yield Call("cancel", handle, None)
+        yield Call("cancel", handle, deadline)
     except VeowrapError:
         raise
     except Exception as error:
-        raise classify(error, "cancel").error(handle=handle) from error
+        cause = error.__cause__ if isinstance(error, DeadlineReached) else error
+        cause = cause if isinstance(cause, Exception) else error
+        raise classify(cause, "cancel").error(handle=handle) from error

@@ -35,20 +35,27 @@ class RetryPolicy:
     Attributes:
         attempts: Calls at most, the first included.
         initial_delay: Seconds before the first retry.
-        max_delay: Upper bound of one wait.
+        max_delay: The longest single wait, a server's ``Retry-After`` included. A server
+            asking for a longer wait is not waited for: the call fails at once with its
+            typed error (e.g. :class:`~veowrap.QuotaExceededError` with ``retry_after``), so a
+            hostile or confused ``Retry-After: 1e9`` cannot hold the caller.
         multiplier: Growth of the wait per attempt.
         jitter: Fraction of the wait added at random (spreads clients apart).
         retry_quota: Retry a create refused with 429 inside the call. A batch turns this off:
             its pacer, which spaces every submission, re-queues a refused create after the
             server's Retry-After instead.
+        retry_unavailable_create: Retry a create answered 503 (Google's rule for
+            non-idempotent calls allows it). ``False`` is stricter: a 503 on a create is then
+            reported as :class:`~veowrap.SubmissionUncertainError`, never re-sent.
     """
 
     attempts: int = 6
     initial_delay: float = 1.0
-    max_delay: float = 30.0
+    max_delay: float = 300.0
     multiplier: float = 2.0
     jitter: float = 0.5
     retry_quota: bool = True
+    retry_unavailable_create: bool = True
 
     def __post_init__(self) -> None:
         if self.attempts < 1 or self.initial_delay < 0 or self.max_delay < self.initial_delay:
@@ -87,7 +94,7 @@ def retry_arguments(
         error = state.outcome.exception() if state.outcome else None
         if error is None:
             return False
-        verdict = classify(error, phase)
+        verdict = classify(error, phase, retry_unavailable_create=policy.retry_unavailable_create)
         quota = phase == "submit" and verdict.fault.status == 429
         return verdict.retry and (policy.retry_quota or not quota)
 
@@ -99,14 +106,18 @@ def retry_arguments(
     def past_deadline(state: RetryCallState) -> bool:
         return deadline is not None and clock() + state.upcoming_sleep > deadline
 
+    def too_long(state: RetryCallState) -> bool:
+        return state.upcoming_sleep > policy.max_delay
+
     def stop(state: RetryCallState) -> bool:
-        return state.attempt_number >= policy.attempts or past_deadline(state)
+        return state.attempt_number >= policy.attempts or too_long(state) or past_deadline(state)
 
     def give_up(state: RetryCallState) -> Any:
         error = state.outcome.exception() if state.outcome else None
         if error is None:  # pragma: no cover - tenacity only gives up after a failure
             return state.outcome.result() if state.outcome else None
-        if state.attempt_number < policy.attempts and past_deadline(state):
+        # A server asking for a wait beyond max_delay gets its own error, not a timeout.
+        if state.attempt_number < policy.attempts and not too_long(state) and past_deadline(state):
             raise DeadlineReached(f"the deadline passed while retrying: {error}") from error
         raise error
 

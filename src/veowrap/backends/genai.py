@@ -252,6 +252,16 @@ class GenAIBackend:
     def __repr__(self) -> str:
         return f"GenAIBackend(platform={self.platform!r}, sdk={_sdk_version()!r})"
 
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials this backend currently holds (API key, bearer token), for redaction.
+
+        Read again after failures: OAuth tokens are refreshed as they expire.
+        """
+        credentials = getattr(self._api, "_credentials", None)
+        token = getattr(credentials, "token", None)
+        values = (self._api.api_key, token if isinstance(token, str) else None)
+        return tuple(value for value in values if value)
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _quiet(self, *, asynchronous: bool) -> Any:
