@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from types import TracebackType
@@ -27,6 +28,7 @@ ENDPOINTS = frozenset(
         "interaction_cancel",
         "interaction_delete",
         "legacy_generate",
+        "media",
     }
 )
 
@@ -47,6 +49,8 @@ class VeoEmulator:
         api_key: The only API key accepted (Gemini API and Vertex express mode).
         token: The only OAuth bearer token accepted (Vertex AI and Cloud Storage).
         port: Port to listen on; 0 picks a free one.
+        files_redirect: Answer Files API downloads with a redirect to the media origin, as
+            Google does (see `redirect_downloads`).
     """
 
     def __init__(
@@ -55,12 +59,17 @@ class VeoEmulator:
         api_key: str = "test-key",
         token: str = "test-token",
         port: int = 0,
+        files_redirect: bool = False,
     ) -> None:
         self._state = EmulatorState(latency)
-        self._config = ServerConfig(api_key=api_key, token=token)
+        self._config = ServerConfig(
+            api_key=api_key, token=token, media_secret=secrets.token_hex(16)
+        )
         self._port = port
+        self._files_redirect = files_redirect
         self._server: EmulatorServer | None = None
-        self._thread: threading.Thread | None = None
+        self._media: EmulatorServer | None = None
+        self._threads: list[threading.Thread] = []
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -69,27 +78,33 @@ class VeoEmulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._server = EmulatorServer(self._port, self._state, self._config)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="veo-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(self._server, "veo-emulator")
+        self.redirect_downloads(self._files_redirect)
         return self
 
+    def _serve(self, server: EmulatorServer, name: str) -> None:
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=name,
+            daemon=True,
+        )
+        thread.start()
+        self._threads.append(thread)
+
     def stop(self) -> None:
-        """Stops serving, wakes stalled requests and closes open connections."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        """Stops serving, wakes stalled and trickling requests and closes open connections.
+
+        Returns once the handler threads have let go of their connections (at most about
+        two seconds), so no handler outlives the emulator.
+        """
+        servers = [s for s in (self._server, self._media) if s is not None]
+        self._server = self._media = None
+        for server in servers:
+            server.halt()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = []
 
     def __enter__(self) -> VeoEmulator:
         return self.start()
@@ -209,6 +224,13 @@ class VeoEmulator:
             env["GEMINI_API_KEY"] = self.api_key
         return env
 
+    @property
+    def media_base_url(self) -> str:
+        """`http://127.0.0.1:PORT` of the media origin that Files API downloads redirect to."""
+        if self._media is None:
+            raise RuntimeError("the media origin runs only while downloads redirect")
+        return f"http://127.0.0.1:{self._media.server_address[1]}"
+
     # Observation ------------------------------------------------------------------------
 
     @property
@@ -231,6 +253,16 @@ class VeoEmulator:
         """Cloud Storage objects the emulator holds now: `gs://bucket/object` → size."""
         return self._state.gcs_objects(time.monotonic())
 
+    @property
+    def credentials_seen_by_media(self) -> int:
+        """Requests that brought the API key or the token to the media origin.
+
+        Google's media host needs no credential (the redirect URL is signed); a client that
+        forwards `x-goog-api-key` or `Authorization` after a redirect leaks it to another
+        host. Zero is the right answer.
+        """
+        return self._state.media_credentials
+
     # Control ----------------------------------------------------------------------------
 
     def set_latency(self, seconds: float, model: str | None = None) -> None:
@@ -248,6 +280,30 @@ class VeoEmulator:
         """Sets how long a `uri`-delivered interaction file stays PROCESSING (default 0.1 s)."""
         self._state.file_processing_delay = seconds
 
+    def redirect_downloads(self, enabled: bool = True) -> None:
+        """Makes Files API downloads redirect, as Google's do (or serve bytes directly again).
+
+        Google answers `GET .../files/{id}:download?alt=media` with a redirect to a signed URL
+        on another host, which serves the bytes without a credential (its REST docs download
+        with `curl -L`; google-genai's HTTP clients follow redirects). With this on, the
+        emulator's `download` endpoint answers `302 Found` with a `Location` on its media
+        origin (`media_base_url`: the same loopback address on another port, so a different
+        origin), whose requests are the `media` endpoint. Faults injected into `download`
+        hit the redirecting call; inject into `media` to break the transfer itself.
+        `credentials_seen_by_media` counts requests that brought a credential there.
+
+        Args:
+            enabled: True to redirect; False to serve the bytes from the `download` call.
+        """
+        self._files_redirect = enabled
+        if self._server is None:
+            return  # start() applies it
+        if enabled and self._media is None:
+            # Started on first use: another port, so another origin, like Google's media host.
+            self._media = EmulatorServer(0, self._state, self._config, origin="media")
+            self._serve(self._media, "veo-emulator-media")
+        self._state.media_redirect = self.media_base_url if enabled else None
+
     def inject(
         self, endpoint: str, fault: Fault, *, times: int = 1, call: int | None = None
     ) -> None:
@@ -256,7 +312,8 @@ class VeoEmulator:
         Args:
             endpoint: One of `create`, `poll`, `download`, `file_get`, `gcs_download`,
                 `interaction_create`, `interaction_get`, `interaction_cancel`,
-                `interaction_delete`, `legacy_generate`.
+                `interaction_delete`, `legacy_generate`, `media` (the media origin of
+                redirected downloads).
             fault: What to do.
             times: With `call=None`, how many of the next calls get the fault.
             call: Apply to exactly the Nth call (1-based, counted since start or `reset()`).

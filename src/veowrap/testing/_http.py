@@ -23,10 +23,11 @@ class Aborted(Exception):
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """Credentials the emulator accepts."""
+    """Credentials the emulator accepts, and the key that signs its media redirects."""
 
     api_key: str
     token: str
+    media_secret: str = ""
 
 
 @dataclass

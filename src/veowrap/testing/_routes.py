@@ -10,7 +10,10 @@ from . import _files, _interactions, _veo
 from ._capabilities import Platform
 from ._http import Handler
 
-Auth = Literal["api_key", "bearer"]
+#: `signed`: no credential; a signature in the query string (the media origin's URLs).
+Auth = Literal["api_key", "bearer", "signed"]
+#: Which listener serves a route: the API origin or the separate media origin.
+Origin = Literal["api", "media"]
 
 _GEMINI = r"/(?P<ver>v1|v1beta|v1alpha)"
 _VERTEX = r"/(?P<ver>v1|v1beta1)"
@@ -30,6 +33,7 @@ class Route:
         handler: The function that answers.
         platform: Which API the route belongs to.
         auth: Which credential the route requires.
+        origin: Which listener serves it.
     """
 
     method: str
@@ -38,12 +42,19 @@ class Route:
     handler: Handler
     platform: Platform
     auth: Auth
+    origin: Origin = "api"
 
 
 def _r(
-    method: str, pattern: str, endpoint: str, handler: Handler, platform: Platform, auth: Auth
+    method: str,
+    pattern: str,
+    endpoint: str,
+    handler: Handler,
+    platform: Platform,
+    auth: Auth,
+    origin: Origin = "api",
 ) -> Route:
-    return Route(method, re.compile(pattern), endpoint, handler, platform, auth)
+    return Route(method, re.compile(pattern), endpoint, handler, platform, auth, origin)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -167,13 +178,15 @@ ROUTES: tuple[Route, ...] = (
         "vertex",
         "bearer",
     ),
+    # The media origin Files API downloads redirect to (`VeoEmulator.redirect_downloads`).
+    _r("GET", r"/media/(?P<id>[^/:]+)", "media", _files.media, "gemini", "signed", "media"),
 )
 
 
-def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    """Finds the route for a request; None if no route serves it."""
+def match(method: str, path: str, origin: Origin = "api") -> tuple[Route, dict[str, str]] | None:
+    """Finds the route for a request to one origin; None if no route serves it."""
     for route in ROUTES:
-        if route.method != method:
+        if route.method != method or route.origin != origin:
             continue
         found = route.pattern.fullmatch(path)
         if found:

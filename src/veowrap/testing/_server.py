@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import http
 import json
 import socket
 import struct
 import sys
 import threading
+import time
 import urllib.parse
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from . import _hostile
 from ._errors import GoogleError
 from ._faults import Fault
 from ._http import Aborted, Context, Response, ServerConfig, error_response
-from ._routes import Route, match
+from ._routes import Origin, Route, match
 from ._state import EmulatorState, RecordedRequest
 
 _SECRET_HEADERS = {"x-goog-api-key", "authorization", "proxy-authorization", "cookie"}
@@ -50,8 +54,8 @@ _BAD_TOKEN = (
 )
 
 
-class EmulatorServer(ThreadingHTTPServer):
-    """A threading HTTP server that owns the emulator state and tracks open connections."""
+class TrackingServer(ThreadingHTTPServer):
+    """A threading HTTP server that tracks open connections so it can stop promptly."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -59,13 +63,11 @@ class EmulatorServer(ThreadingHTTPServer):
     # concurrent load real clients put on Google's front ends; batches open dozens at once.
     request_queue_size = 1024
 
-    def __init__(self, port: int, state: EmulatorState, config: ServerConfig) -> None:
-        self.state = state
-        self.config = config
+    def __init__(self, address: tuple[str, int], handler: Any) -> None:
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", port), _Handler)
+        self._connections_lock = threading.Condition()
+        super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Reports a handler failure in one line.
@@ -77,7 +79,7 @@ class EmulatorServer(ThreadingHTTPServer):
         error = sys.exc_info()[1]
         if isinstance(error, (ConnectionError, TimeoutError)):
             return
-        sys.stderr.write(f"VeoEmulator: handler error from {client_address}: {error!r}\n")
+        sys.stderr.write(f"{type(self).__name__}: handler error from {client_address}: {error!r}\n")
 
     def track(self, connection: socket.socket, alive: bool) -> None:
         """Adds or removes a client connection from the set closed on shutdown."""
@@ -86,6 +88,7 @@ class EmulatorServer(ThreadingHTTPServer):
                 self._connections.add(connection)
             else:
                 self._connections.discard(connection)
+                self._connections_lock.notify_all()
 
     def close_connections(self) -> None:
         """Shuts down every open client connection so blocked handler threads return."""
@@ -94,6 +97,37 @@ class EmulatorServer(ThreadingHTTPServer):
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+
+    def halt(self, grace: float = 2.0) -> None:
+        """Stops serving, wakes waiting and trickling handlers and waits (briefly) for them.
+
+        Args:
+            grace: Seconds to wait for handler threads to let go of their connections.
+        """
+        self.stopping.set()
+        self.shutdown()
+        self.close_connections()
+        deadline = time.monotonic() + grace
+        with self._connections_lock:
+            while self._connections and time.monotonic() < deadline:
+                self._connections_lock.wait(max(0.0, deadline - time.monotonic()))
+        self.server_close()
+
+
+class EmulatorServer(TrackingServer):
+    """The emulator's listener: the API origin, or the separate media origin."""
+
+    def __init__(
+        self,
+        port: int,
+        state: EmulatorState,
+        config: ServerConfig,
+        origin: Origin = "api",
+    ) -> None:
+        self.state = state
+        self.config = config
+        self.origin: Origin = origin
+        super().__init__(("127.0.0.1", port), _Handler)
 
 
 def _mask_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -117,8 +151,28 @@ def _fault_error(fault: Fault) -> GoogleError:
     return GoogleError(fault.status, message, headers=headers)
 
 
+def _carries_credentials(
+    config: ServerConfig, headers: dict[str, str], query: dict[str, str]
+) -> bool:
+    """Whether the API key or the token appears anywhere in a request's headers or query."""
+    secrets = [s for s in (config.api_key, config.token) if s]
+    values = [*headers.values(), *query.values()]
+    return any(secret in value for secret in secrets for value in values)
+
+
+def _is_media(route: Route | None, query: dict[str, str]) -> bool:
+    """Whether a route answers with media bytes rather than JSON."""
+    if route is None:
+        return False
+    if route.endpoint == "gcs_download":
+        return query.get("alt") == "media"
+    return route.endpoint in ("download", "media")
+
+
 def _check_auth(route: Route, ctx: Context) -> None:
     """Raises the error Google returns for a missing or wrong credential."""
+    if route.auth == "signed":
+        return  # the handler checks the URL's signature
     if route.auth == "bearer":
         header = ctx.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
@@ -142,7 +196,7 @@ def _check_auth(route: Route, ctx: Context) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: EmulatorServer
+    server: EmulatorServer  # pyright: ignore[reportIncompatibleVariableOverride]
 
     def setup(self) -> None:
         super().setup()
@@ -178,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         body = _parse_body(raw)
-        found = match(self.command, split.path)
+        found = match(self.command, split.path, self.server.origin)
         route, params = found if found else (None, {})
         masked_query = {k: "***" if k in _SECRET_QUERY else v for k, v in query.items()}
         record = RecordedRequest(
@@ -189,6 +243,10 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             endpoint=route.endpoint if route else "unknown",
         )
+        if self.server.origin == "media" and _carries_credentials(
+            self.server.config, headers, query
+        ):
+            self.server.state.note_media_credentials()
         fault = self.server.state.record(record)
         try:
             response = self._respond(route, params, query, headers, body, fault)
@@ -225,8 +283,11 @@ class _Handler(BaseHTTPRequestHandler):
             stopping=self.server.stopping,
         )
         kind = fault.kind if fault else None
-        if fault and kind == "http":
-            return error_response(_fault_error(fault))
+        if fault is not None:
+            # Faults that answer instead of the route: nothing is handled or accepted.
+            instead = self._instead(fault, route, headers, query)
+            if instead is not None:
+                return instead
         if kind == "reset_before_accept":
             self._abort()
             return None
@@ -243,7 +304,26 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "reset_after_accept":
             self._abort()
             return None
+        if fault and kind == "accept_then_http":
+            return error_response(_fault_error(fault))
         return response
+
+    @staticmethod
+    def _instead(
+        fault: Fault, route: Route, headers: dict[str, str], query: dict[str, str]
+    ) -> Response | None:
+        """The answer of a fault that replaces the route's; None for the other faults."""
+        if fault.kind == "http":
+            return error_response(_fault_error(fault))
+        if fault.kind == "wrong_content":
+            return _hostile.wrong_content(fault.content)
+        if fault.kind == "echo_credentials":
+            return error_response(_hostile.echo_credentials(fault.status, headers, query))
+        if fault.kind == "compression_bomb":
+            return _hostile.compression_bomb(fault.megabytes, not _is_media(route, query))
+        if fault.kind == "redirect":
+            return _hostile.redirect(fault.status, fault.location)
+        return None
 
     def _abort(self) -> None:
         """Resets the TCP connection (RST, thanks to SO_LINGER 0) without answering."""
@@ -257,25 +337,67 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
 
     def _send(self, response: Response, fault: Fault | None) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(response.length))
-        self.end_headers()
-        limit = fault.after_bytes if fault and fault.kind == "cut_short" else None
-        rate = fault.bytes_per_second if fault and fault.kind == "slow" else None
-        sent = 0
+        kind = fault.kind if fault else None
         try:
-            for chunk in response.chunks:
-                if limit is not None and sent + len(chunk) >= limit:
-                    self.wfile.write(chunk[: limit - sent])
-                    # Closing after a short body makes the client see a premature EOF.
-                    self.close_connection = True
-                    return
-                self._write(chunk, rate)
-                sent += len(chunk)
+            if fault is not None and kind == "trickle_headers":
+                self._trickle_head(response, fault.interval)
+                return
+            framed = not (fault is not None and kind == "cut_short" and not fault.content_length)
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            if framed:
+                self.send_header("Content-Length", str(response.length))
+            else:
+                # No length: the body ends when the connection closes (a clean FIN).
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self._send_body(response.chunks, fault)
         except (Aborted, OSError):
             self._abort()
+
+    def _send_body(self, chunks: Iterable[bytes], fault: Fault | None) -> None:
+        kind = fault.kind if fault else None
+        limit = fault.after_bytes if fault and kind == "cut_short" else None
+        rate = fault.bytes_per_second if fault and kind == "slow" else None
+        trickle = fault if fault and kind == "trickle_body" else None
+        sent = 0
+        for chunk in chunks:
+            if limit is not None and sent + len(chunk) >= limit:
+                self.wfile.write(chunk[: limit - sent])
+                # Closing after a short body makes the client see a premature (or, without a
+                # Content-Length, a clean) EOF.
+                self.close_connection = True
+                return
+            if trickle is not None:
+                self._trickle(chunk, max(0, trickle.after_bytes - sent), trickle.interval)
+            else:
+                self._write(chunk, rate)
+            sent += len(chunk)
+
+    def _trickle_head(self, response: Response, interval: float) -> None:
+        """Writes the status line and headers one byte at a time, then an endless header."""
+        self.close_connection = True
+        phrase = http.HTTPStatus(response.status).phrase
+        lines = [f"HTTP/1.1 {response.status} {phrase}"]
+        lines += [f"{name}: {value}" for name, value in response.headers.items()]
+        lines += [f"Content-Length: {response.length}", "X-Emulator-Trickle: "]
+        head = "\r\n".join(lines).encode("latin-1")
+        index = 0
+        while True:
+            self.wfile.write(head[index : index + 1] if index < len(head) else b"a")
+            index += 1
+            if self.server.stopping.wait(interval):
+                raise Aborted
+
+    def _trickle(self, chunk: bytes, at_once: int, interval: float) -> None:
+        """Writes `at_once` bytes of a chunk, then the rest one byte every `interval`."""
+        if at_once:
+            self.wfile.write(chunk[:at_once])
+        for index in range(at_once, len(chunk)):
+            if self.server.stopping.wait(interval):
+                raise Aborted
+            self.wfile.write(chunk[index : index + 1])
 
     def _write(self, chunk: bytes, rate: int | None) -> None:
         if rate is None:

@@ -111,6 +111,8 @@ class EmulatorState:
         self._latencies: dict[str, float] = {}
         self.file_processing_delay = 0.1
         self.quota: tuple[int, float] | None = None
+        #: Base URL of the media origin Files API downloads redirect to; None serves directly.
+        self.media_redirect: str | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -126,6 +128,7 @@ class EmulatorState:
         self._gcs: dict[str, StoredFile] = {}
         self._quota_times: list[float] = []
         self.quota_rejections = 0
+        self._media_credentials = 0
 
     def reset(self) -> None:
         """Forgets requests, counters, faults, scripts and every resource (keeps latency)."""
@@ -165,6 +168,17 @@ class EmulatorState:
         self.quota_rejections += 1
         wait = window - (now - self._quota_times[0])
         return Fault.http(429, retry_after=round(max(wait, 0.001), 3), message="Quota exceeded.")
+
+    def note_media_credentials(self) -> None:
+        """Counts a request that brought a credential to the media origin."""
+        with self._lock:
+            self._media_credentials += 1
+
+    @property
+    def media_credentials(self) -> int:
+        """Requests to the media origin that carried the API key or the token."""
+        with self._lock:
+            return self._media_credentials
 
     def inject(self, endpoint: str, fault: Fault, times: int, call: int | None) -> None:
         """Queues a fault for an endpoint (see `VeoEmulator.inject`)."""
