@@ -219,3 +219,74 @@ def test_cancelling_the_task_during_a_create_says_it_may_be_paid(
     fingerprint = veowrap.VideoRequest(prompt="a fox", model=MODEL).fingerprint()
     assert fingerprint in " ".join(getattr(error, "__notes__", ()))
     assert fingerprint in caplog.text
+
+
+# -- the emulator's hostile faults ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 504, 408])
+def test_a_create_accepted_then_answered_with_an_error_is_paid_once(
+    vertex: Driver, emu: VeoEmulator, status: int
+) -> None:
+    emu.inject("create", Fault.accept_then_http(status), times=5)
+    with pytest.raises(veowrap.SubmissionUncertainError):
+        vertex.generate("a fox", model=MODEL)
+    assert (creates(emu), emu.accepted_submissions) == (1, 1)
+
+
+@pytest.mark.parametrize("endpoint", ["create", "poll"])
+def test_trickled_headers_cannot_hold_generate_past_its_deadline(
+    vertex: Driver, emu: VeoEmulator, endpoint: str
+) -> None:
+    emu.inject(endpoint, Fault.trickle_headers(interval=0.05), times=10)
+    began = time.monotonic()
+    with pytest.raises(veowrap.VeowrapError) as caught:
+        vertex.generate("a fox", model=MODEL, timeout=1.0)
+    assert time.monotonic() - began < 1.0 + SLACK
+    if endpoint == "create":
+        assert isinstance(caught.value, veowrap.SubmissionUncertainError)
+        assert emu.accepted_submissions == 1
+    else:
+        assert isinstance(caught.value, veowrap.OperationTimeoutError)
+        assert caught.value.handle is not None
+
+
+def test_trickled_headers_on_the_interactions_route(emu: VeoEmulator, flavour: str) -> None:
+    driver = Driver(flavour, client=emu.client())
+    emu.inject("interaction_get", Fault.trickle_headers(interval=0.05), times=10)
+    began = time.monotonic()
+    with pytest.raises(veowrap.OperationTimeoutError):
+        driver.generate("a fox", model="gemini-omni-1.2-flash", timeout=1.0)
+    assert time.monotonic() - began < 1.0 + SLACK
+
+
+@pytest.mark.parametrize(
+    ("client", "endpoint", "model"),
+    [
+        ("vertex", "create", MODEL),
+        ("vertex", "poll", MODEL),
+        ("gemini", "interaction_create", "gemini-omni-1.2-flash"),
+        ("gemini", "interaction_get", "gemini-omni-1.2-flash"),
+    ],
+)
+@pytest.mark.parametrize("status", [400, 500])
+def test_echoed_credentials_are_redacted_everywhere(
+    emu: VeoEmulator,
+    flavour: str,
+    client: str,
+    endpoint: str,
+    model: str,
+    status: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    driver = Driver(flavour, client=emu.client(vertex=client == "vertex"))
+    emu.inject(endpoint, Fault.echo_credentials(status), times=10)
+    events: list[object] = []
+    with (
+        caplog.at_level(logging.DEBUG),
+        pytest.raises(veowrap.VeowrapError) as caught,
+    ):
+        driver.generate("a fox", model=model, on_event=events.append, timeout=5.0)
+    for text in (_chain_text(caught.value), repr(caught.value), caplog.text, repr(events)):
+        assert TOKEN not in text
+        assert API_KEY not in text
