@@ -80,6 +80,7 @@ _MALFORMED = frozenset(
         "ResponseValidationError",
         "APIResponseValidationError",
         "MalformedResponse",
+        "ResponseTooLarge",  # veowrap's own: a compression bomb or an oversized answer
     }
 )
 _AUTH = frozenset({"RefreshError", "DefaultCredentialsError", "InvalidOperation"})

@@ -27,6 +27,7 @@ from veowrap.backends._interactions import (
     no_retry_interactions,
 )
 from veowrap.backends._protocol import VideoStream
+from veowrap.backends._response_guard import guard_clients
 
 if TYPE_CHECKING:
     from google import genai
@@ -91,6 +92,10 @@ class GenAIBackend:
         self._creators: dict[bool, Any] = {}
         # Only a client veowrap built is veowrap's to close; a caller's client stays open.
         self._owns_client = client is None
+        guard_clients(
+            getattr(self._api, "_httpx_client", None),
+            getattr(self._api, "_async_httpx_client", None),
+        )
 
     @property
     def client(self) -> genai.Client:
@@ -268,9 +273,13 @@ class GenAIBackend:
         # Interactions calls go through a view with the SDK's retries off: veowrap retries, so
         # the layers never stack (a billable create, or polls overrunning the deadline).
         if asynchronous not in self._creators:
-            self._creators[asynchronous] = no_retry_interactions(
-                self._client, asynchronous=asynchronous
+            view = no_retry_interactions(self._client, asynchronous=asynchronous)
+            configuration = getattr(view, "sdk_configuration", None)
+            guard_clients(
+                getattr(configuration, "client", None),
+                getattr(configuration, "async_client", None),
             )
+            self._creators[asynchronous] = view
         return self._creators[asynchronous]
 
     def _arguments(self, request: VideoRequest, model: str) -> dict[str, Any]:
