@@ -24,6 +24,7 @@ import click
 
 from veowrap._errors import (
     ContentFilteredError,
+    DownloadError,
     OperationFailedError,
     OperationNotFoundError,
     RequestValidationError,
@@ -268,8 +269,15 @@ def fail(
     message, hint = describe(error)
     if isinstance(error, VeowrapError):
         handle = handle or error.handle
-    if resume and hint and "error.handle" in hint:
-        hint = "The job may still be running; the command below picks it up."
+    if resume and hint and any(api in hint for api in _PYTHON_API_WORDS):
+        # The library's hints speak Python; on the command line the resume command is the way.
+        if isinstance(error, DownloadError):
+            hint = (
+                "Nothing partial was left there. The videos wait on the server (about two "
+                "days): fix the destination, then run the command below (or change its -o)."
+            )
+        else:
+            hint = "The job may still be running; the command below picks it up."
     message, hint = redact(message), redact(hint) if hint else None
     if out.debug and not isinstance(error, KeyboardInterrupt):
         lines = traceback.format_exception(error)
@@ -300,6 +308,9 @@ def fail(
         if resume:
             click.echo(f"resume with: {resume}", err=True)
     raise SystemExit(code)
+
+
+_PYTHON_API_WORDS = ("error.handle", "save()", "generator.", "wait(handle")
 
 
 # After any other error the job may still be running or its videos still be waiting on the

@@ -24,6 +24,7 @@ from veowrap.cli._app import (
     redact,
     target_options,
 )
+from veowrap.cli._describe import os_reason
 from veowrap.cli._exit import EXIT_CODES_HELP, ExitCode
 
 __all__ = ["batch"]
@@ -116,7 +117,7 @@ def batch(
                     # generate_many(overwrite=) comes with the batch branch.
                     **({"overwrite": True} if overwrite else {}),
                 )
-            except sqlite3.Error as error:
+            except (sqlite3.Error, OSError) as error:  # opening the journal is all it touches
                 raise _journal_error(journal_path, error, started=False) from error
             bar = _bar(len(requests), quiet or as_json)
             for item in outcomes:
@@ -155,9 +156,14 @@ def batch(
     _guard(out, body)
 
 
-def _journal_error(path: Path, error: sqlite3.Error, *, started: bool) -> JournalError:
-    """A typed error for an SQLite failure of the journal (corrupt, locked, not a database)."""
-    reason = "it is a directory" if path.is_dir() else str(error).rstrip(".")
+def _journal_error(path: Path, error: Exception, *, started: bool) -> JournalError:
+    """A typed error for a journal that fails (corrupt, locked, not a database, unwritable)."""
+    if path.is_dir():
+        reason = "it is a directory"
+    elif isinstance(error, OSError):
+        reason = os_reason(error)
+    else:
+        reason = str(error).rstrip(".")
     if started:
         hint = (
             "Rerun the same command to resume once the journal is usable again; what it "

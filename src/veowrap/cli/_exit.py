@@ -9,6 +9,7 @@ from veowrap._errors import (
     ConfigurationError,
     ContentFilteredError,
     DestinationError,
+    DownloadError,
     JournalError,
     OperationFailedError,
     OperationTimeoutError,
@@ -46,7 +47,8 @@ Exit codes:
   5    the operation failed or was cancelled (OperationFailedError)
   6    deadline passed; the job may still run (OperationTimeoutError; handle saved)
   7    a local file cannot be used: the -o destination, a batch journal, or the
-       file system refused (DestinationError, JournalError, read-only, disk full)
+       file system refused (DestinationError, JournalError, read-only, disk full;
+       handle saved when a job was submitted)
   8    configuration or unsupported capability (ConfigurationError,
        UnsupportedCapabilityError)
   9    service trouble: quota, unavailable, uncertain submission, not found,
@@ -75,6 +77,8 @@ def exit_code_for(error: BaseException) -> int:
         return ExitCode.CONFIGURATION
     if isinstance(error, DestinationError | JournalError):
         return ExitCode.LOCAL_FILES
+    if isinstance(error, DownloadError) and _caused_by_the_file_system(error):
+        return ExitCode.LOCAL_FILES  # a full disk, not the service
     if isinstance(error, VeowrapError):
         return ExitCode.SERVICE
     if is_network_error(error):
@@ -82,6 +86,15 @@ def exit_code_for(error: BaseException) -> int:
     if isinstance(error, OSError):
         return ExitCode.LOCAL_FILES
     return ExitCode.UNEXPECTED
+
+
+def _caused_by_the_file_system(error: BaseException) -> bool:
+    cause = error.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and not is_network_error(cause):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def is_network_error(error: BaseException) -> bool:
