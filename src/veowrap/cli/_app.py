@@ -173,9 +173,10 @@ def keep_handle(
     try:
         with sigint_ignored():
             return save_handle(handle, output), ()
-    except OSError as error:
+    except (OSError, KeyboardInterrupt) as error:
+        reason = os_reason(error) if isinstance(error, OSError) else "interrupted"
         return None, (
-            f"note: could not save the handle next to {output!r} ({os_reason(error)}); "
+            f"note: could not save the handle next to {output!r} ({reason}); "
             f"this is the job's handle, keep it to resume the job: {handle.to_json()}",
         )
 

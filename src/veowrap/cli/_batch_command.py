@@ -160,6 +160,8 @@ def _journal_error(path: Path, error: Exception, *, started: bool) -> JournalErr
     """A typed error for a journal that fails (corrupt, locked, not a database, unwritable)."""
     if path.is_dir():
         reason = "it is a directory"
+    elif isinstance(error, FileExistsError | NotADirectoryError):
+        reason = "a part of its path is a file, not a directory"
     elif isinstance(error, OSError):
         reason = os_reason(error)
     else:

@@ -72,9 +72,8 @@ def describe(error: BaseException) -> tuple[str, str | None]:
             "handle with `veowrap wait`).",
         )
     if isinstance(error, OSError):
-        where = f" ({str(error.filename)[:200]!r})" if error.filename is not None else ""
-        return (
-            f"A file could not be used{where}: {os_reason(error)}.",
-            _HINTS.get(error.errno or 0, "Check the path and the file system, then rerun."),
-        )
+        hint = _HINTS.get(error.errno or 0, "Check the path and the file system, then rerun.")
+        if error.filename is None:
+            return f"The operating system refused: {os_reason(error)}.", hint
+        return f"Cannot use {str(error.filename)[:200]!r}: {os_reason(error)}.", hint
     return f"unexpected {type(error).__name__}: {str(error)[:500]}", BUG_HINT
