@@ -30,12 +30,19 @@ import json
 from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from veowrap._errors import RequestValidationError
 from veowrap._request import VideoRequest
 
-__all__ = ["MAX_FILE_BYTES", "MAX_KEY_CHARS", "MAX_LINE_CHARS", "load_requests"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_KEY_CHARS",
+    "MAX_LINE_CHARS",
+    "FileRequest",
+    "load_requests",
+    "read_request_file",
+]
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 """The largest request file read (32 MiB: about 50,000 requests with long prompts)."""
@@ -61,6 +68,14 @@ _CSV_HINT = (
 _FIELD_HINT = "Fix that value in the file; help(veowrap.VideoRequest) lists every field."
 
 
+class FileRequest(NamedTuple):
+    """A request read from a file, with the line it starts on and its key."""
+
+    line: int
+    request: VideoRequest
+    key: str | None
+
+
 def load_requests(
     path: str | PathLike[str],
 ) -> tuple[list[VideoRequest], list[str | None]]:
@@ -76,6 +91,12 @@ def load_requests(
             ``"<file>:<line>"`` or ``"<file>:<line>.<request field>"`` (just ``"<file>"`` for
             problems with the whole file); nothing else is raised, whatever the file holds.
     """
+    read = read_request_file(path)
+    return [item.request for item in read], [item.key for item in read]
+
+
+def read_request_file(path: str | PathLike[str]) -> list[FileRequest]:
+    """Like :func:`load_requests`, keeping each request's line number (for later messages)."""
     path = Path(path)
     name = path.name or str(path)
     text = _decode(path, name, _read(path, name))
@@ -100,8 +121,7 @@ def load_requests(
             reason="the file holds no requests",
             hint=_CSV_HINT + " Then one request per row." if is_csv else _JSONL_HINT,
         )
-    requests: list[VideoRequest] = []
-    keys: list[str | None] = []
+    read: list[FileRequest] = []
     seen: dict[str, int] = {}
     for number, row, shown in rows:
         where = f"{name}:{number}"
@@ -116,9 +136,8 @@ def load_requests(
                     hint="Keys name the saved videos; give each request its own.",
                 )
             seen[key] = number
-        requests.append(_request(row, where, shown))
-        keys.append(key)
-    return requests, keys
+        read.append(FileRequest(number, _request(row, where, shown), key))
+    return read
 
 
 # -- reading ------------------------------------------------------------------------------

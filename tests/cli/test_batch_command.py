@@ -62,7 +62,7 @@ def test_batch_refuses_a_bad_line_before_sending(
     batch.write_text(f"prompt,model,duration_seconds\na,{MODEL},8\nb,{MODEL},5\n")
     result = invoke("batch", str(batch), "-o", "out", *POLL, env=vertex_env)
     assert result.exit_code == 3
-    assert "duration_seconds=5 is not valid" in result.stderr
+    assert result.stderr.startswith("error: bad.csv:3.duration_seconds=5 is not valid")
     assert emu.requests == []
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from veowrap._destination import check_directory
-from veowrap._errors import JournalError
+from veowrap._errors import JournalError, RequestValidationError
 from veowrap.cli._app import (
     Output,
     Target,
@@ -91,9 +91,10 @@ def batch(
 
     def body() -> None:
         from veowrap._batch import summarize
-        from veowrap._request_files import load_requests
+        from veowrap._request_files import read_request_file
 
-        requests, keys = load_requests(file)
+        read = read_request_file(file)
+        requests, keys = [item.request for item in read], [item.key for item in read]
         directory = check_directory(output_dir)  # before anything is sent
         journal_path = Path(journal) if journal else directory / "veowrap-journal.sqlite"
         generator = build_generator(target, poll_interval=poll_interval)
@@ -119,6 +120,8 @@ def batch(
                 )
             except (sqlite3.Error, OSError) as error:  # opening the journal is all it touches
                 raise _journal_error(journal_path, error, started=False) from error
+            except RequestValidationError as error:  # the model or platform refused a request
+                raise _on_its_line(error, read, file, generator) from None
             bar = _bar(len(requests), quiet or as_json)
             for item in outcomes:
                 items.append(item)
@@ -154,6 +157,24 @@ def batch(
             raise SystemExit(ExitCode.SERVICE)
 
     _guard(out, body)
+
+
+def _on_its_line(
+    error: RequestValidationError, read: list[Any], file: Path, generator: Any
+) -> RequestValidationError:
+    """The same refusal, naming the line of the request at fault (``jobs.jsonl:7.duration``)."""
+    for item in read:
+        try:
+            generator._prepare(item.request)  # the checks generate_many has just run
+        except RequestValidationError as located:
+            return RequestValidationError(
+                f"{file.name}:{item.line}.{located.field}",
+                located.value,
+                located.allowed,
+                reason=located.reason,
+                hint=located.hint,
+            )
+    return error
 
 
 def _journal_error(path: Path, error: Exception, *, started: bool) -> JournalError:
