@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from veowrap.testing import Fault, VeoEmulator
 
 from .conftest import POLL, Invoke
@@ -60,5 +62,71 @@ def test_batch_refuses_a_bad_line_before_sending(
     batch.write_text(f"prompt,model,duration_seconds\na,{MODEL},8\nb,{MODEL},5\n")
     result = invoke("batch", str(batch), "-o", "out", *POLL, env=vertex_env)
     assert result.exit_code == 3
-    assert "duration_seconds=5 is not valid" in result.stderr
+    assert result.stderr.startswith("error: bad.csv:3.duration_seconds=5 is not valid")
     assert emu.requests == []
+
+
+def test_batch_names_the_line_of_a_malformed_file(
+    invoke: Invoke, vertex_env: dict[str, str], emu: VeoEmulator, tmp_path: Path
+) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_bytes(b'{"prompt": "a boat"}\n[1, 2]\n')
+    result = invoke("batch", str(batch), "-o", "out", *POLL, env=vertex_env)
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: bad.jsonl:2=")
+    assert "hint: " in result.stderr and "bug" not in result.stderr
+    batch.write_bytes(b'{"prompt": "a boat"}\n\n\xff\xfe garbage\n')
+    result = invoke("batch", str(batch), "-o", "out", *POLL, env=vertex_env)
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: bad.jsonl:3=")
+    assert "UTF-8" in result.stderr and "bug" not in result.stderr
+    assert emu.requests == []
+
+
+def test_batch_refuses_an_empty_file(
+    invoke: Invoke, vertex_env: dict[str, str], emu: VeoEmulator, tmp_path: Path
+) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"\xef\xbb\xbfprompt,model\r\n")
+    result = invoke("batch", "empty.csv", "-o", "out", *POLL, env=vertex_env)
+    assert result.exit_code == 3
+    assert "no requests" in result.stderr
+    assert emu.requests == []
+
+
+def test_batch_reads_a_csv_with_a_byte_order_mark(
+    invoke: Invoke, vertex_env: dict[str, str], emu: VeoEmulator, tmp_path: Path
+) -> None:
+    (tmp_path / "excel.csv").write_bytes(
+        f"\ufeffprompt,model,key\r\na boat,{MODEL},boat\r\n".encode()
+    )
+    result = invoke("batch", "excel.csv", "-o", "out", "-q", *POLL, env=vertex_env)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out/boat.mp4").is_file()
+
+
+@pytest.mark.parametrize("kind", ["garbage", "directory", "under a file", "text"])
+def test_batch_journal_problems_are_typed_errors(
+    invoke: Invoke, vertex_env: dict[str, str], emu: VeoEmulator, tmp_path: Path, kind: str
+) -> None:
+    batch = write_batch(tmp_path, 2)
+    journal = tmp_path / "journal.sqlite"
+    if kind == "garbage":
+        journal.write_bytes(bytes(range(256)) * 64)
+    elif kind == "text":
+        journal.write_text("not a database\n" * 200)
+    elif kind == "directory":
+        journal.mkdir()
+    else:
+        (tmp_path / "afile").write_text("x")
+        journal = tmp_path / "afile" / "journal.sqlite"
+    before = journal.read_bytes() if journal.is_file() else None
+    result = invoke(
+        "batch", str(batch), "-o", "out", "--journal", str(journal), "--json", *POLL, env=vertex_env
+    )
+    assert result.exit_code == 7, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "JournalError", error
+    assert error["hint"] and "bug" not in error["hint"]
+    assert emu.requests == []
+    if before is not None:
+        assert journal.read_bytes() == before  # left as it was

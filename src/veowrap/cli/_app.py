@@ -24,6 +24,7 @@ import click
 
 from veowrap._errors import (
     ContentFilteredError,
+    DownloadError,
     OperationFailedError,
     OperationNotFoundError,
     RequestValidationError,
@@ -33,7 +34,10 @@ from veowrap._events import Event, Submitted
 from veowrap._handle import OperationHandle
 from veowrap._progress import Expected, combine_hooks
 from veowrap._version import __version__
+from veowrap.cli._describe import describe, os_reason
+from veowrap.cli._destinations import check_output
 from veowrap.cli._exit import EXIT_CODES_HELP, ExitCode, exit_code_for
+from veowrap.cli._handles import load_handle, save_handle
 from veowrap.cli._progress import Reporter, ReporterLogHandler, make_reporter
 
 __all__ = ["cli"]
@@ -149,59 +153,32 @@ def _handle_json(handle: OperationHandle | None) -> dict[str, Any] | None:
     return None if handle is None else handle.model_dump(mode="json", exclude_none=True)
 
 
-def load_handle(value: str) -> tuple[OperationHandle, Path | None]:
-    """Reads HANDLE: a handle JSON file, the JSON itself, or an operation name.
+def resume_command(handle_file: Path | str, output: str, target: Target) -> str:
+    """The exact shell command that resumes waiting for a saved handle (or its JSON)."""
+    return shlex.join(["veowrap", "wait", str(handle_file), "-o", output, *target.flags()])
+
+
+def keep_handle(
+    handle: OperationHandle, output: str, handle_file: Path | None
+) -> tuple[Path | None, tuple[str, ...]]:
+    """Saves the handle of a job that may still be running, so that it can be picked up.
 
     Returns:
-        The handle and the file it came from (``None`` when it was not a file).
+        The handle file (``None`` when it could not be written), and notes to print: when the
+        file cannot be written (a full disk, a read-only directory), the handle itself is
+        printed, since it is the only record of a paid job.
     """
-    path = Path(value)
-    if not value.lstrip().startswith("{") and path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise RequestValidationError(
-                "handle", value, "a readable handle file", reason=error.strerror
-            ) from None
-        return OperationHandle.coerce(text.strip()), path
+    if handle_file is not None:
+        return handle_file, ()
     try:
-        return OperationHandle.coerce(value), None
-    except RequestValidationError as error:
-        raise RequestValidationError(
-            "handle",
-            value,
-            error.allowed,
-            reason=error.reason,
-            hint="There is no file by that name either. Pass the .handle.json file that "
-            "`veowrap generate` saved, or the operation name it printed.",
-        ) from None
-
-
-def handle_path(handle: OperationHandle, output: str) -> Path:
-    """Where the handle of a job headed for ``output`` is saved: ``<output>.handle.json``.
-
-    When ``output`` is a directory the file is named after the operation inside it.
-    """
-    target = Path(output)
-    if target.is_dir() or output.endswith(("/", os.sep)) or target.suffix == "":
-        stem = "".join(c if c.isalnum() or c in "._-" else "-" for c in handle.name.split("/")[-1])
-        return target / f"{stem.strip('.-') or 'operation'}.handle.json"
-    return target.with_name(target.name + ".handle.json")
-
-
-def save_handle(handle: OperationHandle, output: str) -> Path:
-    """Writes the handle's JSON (no secrets) next to the intended output."""
-    path = handle_path(handle, output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(handle.to_json() + "\n", encoding="utf-8")
-    temporary.replace(path)
-    return path
-
-
-def resume_command(handle_file: Path | str, output: str, target: Target) -> str:
-    """The exact shell command that resumes waiting for a saved handle."""
-    return shlex.join(["veowrap", "wait", str(handle_file), "-o", output, *target.flags()])
+        with sigint_ignored():
+            return save_handle(handle, output), ()
+    except (OSError, KeyboardInterrupt) as error:
+        reason = os_reason(error) if isinstance(error, OSError) else "interrupted"
+        return None, (
+            f"note: could not save the handle next to {output!r} ({reason}); "
+            f"this is the job's handle, keep it to resume the job: {handle.to_json()}",
+        )
 
 
 def build_generator(
@@ -290,16 +267,18 @@ def fail(
 ) -> NoReturn:
     """Reports ``error`` (one line and a hint, or JSON) and exits with its exit code."""
     code = exit_code_for(error)
+    message, hint = describe(error)
     if isinstance(error, VeowrapError):
-        message, hint = error.message, error.hint
         handle = handle or error.handle
-    elif isinstance(error, KeyboardInterrupt):
-        message, hint = "Interrupted by Ctrl-C.", None
-    else:
-        message = f"unexpected {type(error).__name__}: {error}"
-        hint = "This is a bug in veowrap; rerun with --debug and report the traceback."
-    if resume and hint and "error.handle" in hint:
-        hint = "The job may still be running; the command below picks it up."
+    if resume and hint and any(api in hint for api in _PYTHON_API_WORDS):
+        # The library's hints speak Python; on the command line the resume command is the way.
+        if isinstance(error, DownloadError):
+            hint = (
+                "Nothing partial was left there. The videos wait on the server (about two "
+                "days): fix the destination, then run the command below (or change its -o)."
+            )
+        else:
+            hint = "The job may still be running; the command below picks it up."
     message, hint = redact(message), redact(hint) if hint else None
     if out.debug and not isinstance(error, KeyboardInterrupt):
         lines = traceback.format_exception(error)
@@ -332,10 +311,14 @@ def fail(
     raise SystemExit(code)
 
 
-# Errors after which the job may still be running or its videos still be waiting on the server:
-# save the handle and print the command that picks it up.
+_PYTHON_API_WORDS = ("error.handle", "save()", "generator.", "wait(handle")
+
+
+# After any other error the job may still be running or its videos still be waiting on the
+# server (a failed download, a full disk, even a bug in veowrap): save the handle and print the
+# command that picks it up.
 def _resumable(error: BaseException) -> bool:
-    return isinstance(error, VeowrapError) and not isinstance(
+    return not isinstance(
         error,
         ContentFilteredError
         | OperationFailedError
@@ -349,8 +332,11 @@ def _finish(
     result: Any,
     output: str,
     reporter: Reporter,
+    overwrite: bool,
 ) -> list[Path]:
-    paths: list[Path] = result.save(output)
+    # GenerationResult.save(overwrite=) comes with the downloads branch; without the flag the
+    # default (no clobbering) applies, and check_output refused an existing file before the job.
+    paths: list[Path] = result.save(output, overwrite=True) if overwrite else result.save(output)
     reporter.close()
     if out.as_json:
         _emit_json(
@@ -386,6 +372,7 @@ def _run_job(
     cancel: Callable[[OperationHandle], None] | None,
     handle_file: Path | None = None,
     offline: bool = False,
+    overwrite: bool = False,
 ) -> None:
     """Runs ``generate``/``wait`` with the display, and turns every ending into an exit."""
     hook = combine_hooks(tracker, reporter)
@@ -393,7 +380,7 @@ def _run_job(
     try:
         with logging_to(reporter, out.debug):
             result = job(hook)
-            _finish(out, result, output, reporter)
+            _finish(out, result, output, reporter, overwrite)
     except KeyboardInterrupt as error:
         with sigint_ignored():
             reporter.close(interrupted=True)
@@ -404,9 +391,10 @@ def _run_job(
         if isinstance(error, VeowrapError) and error.handle is not None:
             handle = error.handle
         if handle is not None and _resumable(error):
-            saved = handle_file or save_handle(handle, output)
-            notes = (_OFFLINE_NOTE,) if offline else ()
-            resume = None if offline else resume_command(saved, output, target)
+            saved, notes = keep_handle(handle, output, handle_file)
+            if offline:
+                notes += (_OFFLINE_NOTE,)
+            resume = None if offline else resume_command(saved or handle.to_json(), output, target)
             fail(out, error, handle=handle, handle_file=saved, resume=resume, notes=notes)
         fail(out, error, handle=handle)
 
@@ -452,10 +440,13 @@ def _interrupted(
             "note: stopped waiting; the job keeps running on the server (and is billed). "
             "Use --cancel-on-interrupt to cancel where the route allows it."
         )
-    saved = handle_file or save_handle(handle, output)
+    saved, kept = keep_handle(handle, output, handle_file)
+    notes.extend(kept)
     if offline:
         notes.append(_OFFLINE_NOTE)
-    resume = None if cancelled or offline else resume_command(saved, output, target)
+    resume = None
+    if not cancelled and not offline:
+        resume = resume_command(saved or handle.to_json(), output, target)
     fail(out, error, handle=handle, handle_file=saved, resume=resume, notes=tuple(notes))
 
 
@@ -500,6 +491,11 @@ def cli() -> None:
     show_default=True,
     metavar="PATH",
     help="File or directory to save to (several videos: name-1.mp4, name-2.mp4…).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace existing video files at -o (default: refuse before submitting; exit 7).",
 )
 @click.option("--image", metavar="PATH", help="First frame (path or gs:// URI).")
 @click.option("--last-frame", metavar="PATH", help="Last frame (path or gs:// URI).")
@@ -548,6 +544,7 @@ def generate(
     prompt: str,
     model: str | None,
     output: str,
+    overwrite: bool,
     image: str | None,
     last_frame: str | None,
     duration: int | None,
@@ -596,6 +593,7 @@ def generate(
     }
 
     def body() -> None:
+        check_output(output, overwrite=overwrite, videos=count or 1)
         with contextlib.ExitStack() as stack:
             client = None
             expected: Expected | None = None
@@ -635,6 +633,7 @@ def generate(
                 ),
                 cancel=generator.cancel if cancel_on_interrupt else None,
                 offline=offline,
+                overwrite=overwrite,
             )
 
     _guard(out, body)
@@ -644,6 +643,11 @@ def generate(
 @click.argument("handle")
 @click.option(
     "-o", "--output", default=".", show_default=True, metavar="PATH", help="File or directory."
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace existing video files at -o (default: refuse before waiting; exit 7).",
 )
 @click.option("--timeout", type=float, metavar="S", help="Seconds to wait (default 900).")
 @click.option(
@@ -657,6 +661,7 @@ def generate(
 def wait(
     handle: str,
     output: str,
+    overwrite: bool,
     timeout: float | None,
     poll_interval: float | None,
     cancel_on_interrupt: bool,
@@ -678,6 +683,9 @@ def wait(
 
     def body() -> None:
         operation, source = load_handle(handle)
+        check_output(
+            output, overwrite=overwrite, videos=operation.expected_videos or 1, handle=operation
+        )
         generator = build_generator(target, poll_interval=poll_interval)
         try:
             reporter = make_reporter(out.stderr, quiet=quiet, handle=operation)
@@ -691,6 +699,7 @@ def wait(
                     job=lambda hook: generator.wait(operation, timeout=timeout, on_event=hook),
                     cancel=generator.cancel if cancel_on_interrupt else None,
                     handle_file=source,
+                    overwrite=overwrite,
                 )
             finally:
                 reporter.close()
@@ -910,8 +919,11 @@ def emulator(port: int, latency: float, api_key: str, token: str) -> None:
     """
     from veowrap.testing.__main__ import main as emulator_main
 
-    emulator_main(
-        ["--port", str(port), "--latency", str(latency), "--api-key", api_key, "--token", token]
+    _guard(
+        Output(),
+        lambda: emulator_main(
+            ["--port", str(port), "--latency", str(latency), "--api-key", api_key, "--token", token]
+        ),
     )
 
 

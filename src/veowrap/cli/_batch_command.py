@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -10,16 +11,20 @@ from typing import Any
 
 import click
 
+from veowrap._destination import check_directory
+from veowrap._errors import JournalError, RequestValidationError
 from veowrap.cli._app import (
     Output,
     Target,
     _guard,
     build_generator,
     cli,
+    fail,
     output_options,
     redact,
     target_options,
 )
+from veowrap.cli._describe import os_reason
 from veowrap.cli._exit import EXIT_CODES_HELP, ExitCode
 
 __all__ = ["batch"]
@@ -46,6 +51,9 @@ __all__ = ["batch"]
     "--resend-uncertain", is_flag=True, help="Re-send items whose submission is uncertain."
 )
 @click.option("--retry-failed", is_flag=True, help="Re-submit items that failed earlier.")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace existing video files in DIR (default: refuse)."
+)
 @target_options
 @output_options
 def batch(
@@ -59,6 +67,7 @@ def batch(
     poll_interval: float | None,
     resend_uncertain: bool,
     retry_failed: bool,
+    overwrite: bool,
     vertex: bool,
     project: str | None,
     location: str | None,
@@ -73,40 +82,68 @@ def batch(
     and an optional key; videos are saved as DIR/<key>.mp4. Submissions are paced at --rpm and
     every step is journaled first: rerunning the same command after a crash skips finished
     items, resumes submitted ones and reports uncertain submissions instead of paying twice.
-    Exits 0 when every item succeeded, 9 when some did not.
+    Before anything is sent, FILE is read and every request checked (exit 3, naming the
+    line), and DIR and the journal are checked (exit 7). Exits 0 when every item succeeded, 9
+    when some did not.
     """
     out = Output(as_json=as_json, debug=debug, quiet=quiet)
     target = Target(vertex=vertex, project=project, location=location, emulator=emulator)
 
     def body() -> None:
         from veowrap._batch import summarize
-        from veowrap._request_files import load_requests
+        from veowrap._request_files import read_request_file
 
-        requests, keys = load_requests(file)
+        read = read_request_file(file)
+        requests, keys = [item.request for item in read], [item.key for item in read]
+        directory = check_directory(output_dir)  # before anything is sent
+        journal_path = Path(journal) if journal else directory / "veowrap-journal.sqlite"
         generator = build_generator(target, poll_interval=poll_interval)
-        directory = Path(output_dir)
         started = time.monotonic()
-        items = []
-        outcomes = generator.generate_many(  # validates every request before anything is sent
-            requests,
-            keys=keys,
-            concurrency=concurrency,
-            requests_per_minute=rpm,
-            journal=journal or directory / "veowrap-journal.sqlite",
-            output_dir=directory,
-            timeout=timeout,
-            resend_uncertain=resend_uncertain,
-            retry_failed=retry_failed,
-            budget=max_cost,
-        )
-        bar = _bar(len(requests), quiet or as_json)
+        items: list[Any] = []
+        bar = None
         try:
+            try:
+                # validates every request and opens the journal before anything is sent
+                outcomes = generator.generate_many(
+                    requests,
+                    keys=keys,
+                    concurrency=concurrency,
+                    requests_per_minute=rpm,
+                    journal=journal_path,
+                    output_dir=directory,
+                    timeout=timeout,
+                    resend_uncertain=resend_uncertain,
+                    retry_failed=retry_failed,
+                    budget=max_cost,
+                    # generate_many(overwrite=) comes with the batch branch.
+                    **({"overwrite": True} if overwrite else {}),
+                )
+            except (sqlite3.Error, OSError) as error:  # opening the journal is all it touches
+                raise _journal_error(journal_path, error, started=False) from error
+            except RequestValidationError as error:  # the model or platform refused a request
+                raise _on_its_line(error, read, file, generator) from None
+            bar = _bar(len(requests), quiet or as_json)
             for item in outcomes:
                 items.append(item)
                 if bar is not None:
                     bar.update(1)
                 if not as_json:
                     _print_item(item)
+        except sqlite3.Error as error:
+            raise _journal_error(journal_path, error, started=True) from error
+        except KeyboardInterrupt as error:
+            if bar is not None:
+                bar.close()
+                bar = None
+            fail(
+                out,
+                error,
+                notes=(
+                    f"note: {len(items)} of {len(requests)} items finished; submitted jobs keep "
+                    f"running and are recorded in the journal {str(journal_path)!r}. Rerun the "
+                    "same command to pick them up (nothing is paid twice).",
+                ),
+            )
         finally:
             if bar is not None:
                 bar.close()
@@ -120,6 +157,46 @@ def batch(
             raise SystemExit(ExitCode.SERVICE)
 
     _guard(out, body)
+
+
+def _on_its_line(
+    error: RequestValidationError, read: list[Any], file: Path, generator: Any
+) -> RequestValidationError:
+    """The same refusal, naming the line of the request at fault (``jobs.jsonl:7.duration``)."""
+    for item in read:
+        try:
+            generator._prepare(item.request)  # the checks generate_many has just run
+        except RequestValidationError as located:
+            return RequestValidationError(
+                f"{file.name}:{item.line}.{located.field}",
+                located.value,
+                located.allowed,
+                reason=located.reason,
+                hint=located.hint,
+            )
+    return error
+
+
+def _journal_error(path: Path, error: Exception, *, started: bool) -> JournalError:
+    """A typed error for a journal that fails (corrupt, locked, not a database, unwritable)."""
+    if path.is_dir():
+        reason = "it is a directory"
+    elif isinstance(error, FileExistsError | NotADirectoryError):
+        reason = "a part of its path is a file, not a directory"
+    elif isinstance(error, OSError):
+        reason = os_reason(error)
+    else:
+        reason = str(error).rstrip(".")
+    if started:
+        hint = (
+            "Rerun the same command to resume once the journal is usable again; what it "
+            "recorded is kept."
+        )
+    else:
+        hint = "Pass --journal with this batch's journal or a new file name (nothing was sent)."
+    return JournalError(
+        f"The batch journal {str(path)!r} cannot be used: {reason}.", path=str(path), hint=hint
+    )
 
 
 def _bar(total: int, hidden: bool) -> Any:

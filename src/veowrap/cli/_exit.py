@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+
 from veowrap._errors import (
     BudgetExceededError,
     ConfigurationError,
     ContentFilteredError,
+    DestinationError,
+    DownloadError,
+    JournalError,
     OperationFailedError,
     OperationTimeoutError,
     RequestValidationError,
@@ -13,7 +18,7 @@ from veowrap._errors import (
     VeowrapError,
 )
 
-__all__ = ["EXIT_CODES_HELP", "ExitCode", "exit_code_for"]
+__all__ = ["EXIT_CODES_HELP", "ExitCode", "exit_code_for", "is_network_error"]
 
 
 class ExitCode:
@@ -26,6 +31,7 @@ class ExitCode:
     FILTERED = 4
     FAILED = 5
     TIMEOUT = 6
+    LOCAL_FILES = 7
     CONFIGURATION = 8
     SERVICE = 9
     INTERRUPTED = 130
@@ -40,6 +46,9 @@ Exit codes:
   4    every video withheld by safety filters (ContentFilteredError; not billed)
   5    the operation failed or was cancelled (OperationFailedError)
   6    deadline passed; the job may still run (OperationTimeoutError; handle saved)
+  7    a local file cannot be used: the -o destination, a batch journal, or the
+       file system refused (DestinationError, JournalError, read-only, disk full;
+       handle saved when a job was submitted)
   8    configuration or unsupported capability (ConfigurationError,
        UnsupportedCapabilityError)
   9    service trouble: quota, unavailable, uncertain submission, not found,
@@ -66,6 +75,28 @@ def exit_code_for(error: BaseException) -> int:
         return ExitCode.VALIDATION
     if isinstance(error, ConfigurationError | UnsupportedCapabilityError):
         return ExitCode.CONFIGURATION
+    if isinstance(error, DestinationError | JournalError):
+        return ExitCode.LOCAL_FILES
+    if isinstance(error, DownloadError) and _caused_by_the_file_system(error):
+        return ExitCode.LOCAL_FILES  # a full disk, not the service
     if isinstance(error, VeowrapError):
         return ExitCode.SERVICE
+    if is_network_error(error):
+        return ExitCode.SERVICE
+    if isinstance(error, OSError):
+        return ExitCode.LOCAL_FILES
     return ExitCode.UNEXPECTED
+
+
+def _caused_by_the_file_system(error: BaseException) -> bool:
+    cause = error.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and not is_network_error(cause):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def is_network_error(error: BaseException) -> bool:
+    """Whether an ``OSError`` that escaped the library concerns the network, not a file."""
+    return isinstance(error, ConnectionError | TimeoutError | socket.gaierror | socket.herror)
