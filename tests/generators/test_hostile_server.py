@@ -313,16 +313,8 @@ with VeoEmulator(latency=0.05) as emu:
 
 @pytest.mark.parametrize("route", ["vertex", "gemini"])
 def test_a_compression_bomb_answer_to_a_poll_is_refused_without_inflating(
-    flavour: str, route: str, request: pytest.FixtureRequest
+    flavour: str, route: str
 ) -> None:
-    if flavour == "async":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: google-genai 3.x reads async answers through an httpx client it "
-                "builds per event loop, which the response guard does not reach yet",
-            )
-        )
     import subprocess
     import sys
 
@@ -335,3 +327,32 @@ def test_a_compression_bomb_answer_to_a_poll_is_refused_without_inflating(
     assert videos == 1
     # 2 GiB of zeros behind 2 MB of gzip; the guard stops at 64 MiB decoded.
     assert growth_mib < 400, f"max RSS grew by {growth_mib} MiB"
+
+
+# -- redirects of API calls ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_redirected_create_is_never_followed(emu: VeoEmulator, flavour: str, status: int) -> None:
+    from veowrap.testing import RecordingServer
+
+    with RecordingServer(body=b"{}", content_type="application/json") as foreign:
+        for client, endpoint, model in (
+            (emu.client(vertex=True), "create", MODEL),
+            (emu.client(), "interaction_create", "gemini-omni-1.2-flash"),
+        ):
+            driver = Driver(flavour, client=client)
+            emu.inject(endpoint, Fault.redirect(foreign.url("/v1/elsewhere"), status=status))
+            with pytest.raises(veowrap.SubmissionUncertainError):
+                driver.generate("a fox", model=model, timeout=5.0)
+            driver.loop.close()
+        # Not re-sent anywhere: the foreign origin saw nothing, so no key or token either.
+        assert foreign.requests == []
+    assert emu.accepted_submissions == 0
+
+
+def test_a_redirected_poll_is_not_followed_and_is_retried(vertex: Driver, emu: VeoEmulator) -> None:
+    emu.inject("poll", Fault.redirect("/elsewhere", status=307))
+    result = vertex.generate("a fox", model=MODEL, timeout=5.0)
+    assert len(result.videos) == 1
+    assert not any(request.path == "/elsewhere" for request in emu.requests)

@@ -71,6 +71,7 @@ _DISCONNECTS = frozenset(
         "IncompleteRead",
         "RemoteDisconnected",
         "NoResponseError",
+        "RedirectRefused",  # veowrap's own: an API call answered with a redirect
     }
 )
 _MALFORMED = frozenset(

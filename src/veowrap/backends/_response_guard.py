@@ -1,4 +1,4 @@
-"""A size limit on the JSON answers google-genai reads for veowrap: no compression bomb.
+"""Guards on the answers google-genai reads for veowrap: no compression bomb, no redirect.
 
 google-genai reads each answer whole and lets httpx inflate ``Content-Encoding: gzip`` without
 limit, so a 1 MB hostile answer to a poll can take the client to gigabytes. A response hook,
@@ -145,7 +145,22 @@ def _stream_class(response: Any, asynchronous: bool) -> type:
     return _STREAM_CLASSES[key]
 
 
+class RedirectRefused(ConnectionError):
+    """An API call was answered with a redirect, which veowrap never follows.
+
+    Google's APIs do not redirect API calls; following one would re-send a billable create (a
+    307/308 repeats the POST) and carry the API key to whatever host the ``Location`` names.
+    A create answered this way is uncertain: the server may have accepted it first.
+    """
+
+
 def _guard(response: Any, limit: int) -> None:
+    if 300 <= response.status_code < 400 and "location" in response.headers:
+        # Raised before httpx can follow it (hooks run for every hop of a redirect chain).
+        raise RedirectRefused(
+            f"the API answered HTTP {response.status_code} with a redirect; veowrap does not "
+            "follow redirects of API calls"
+        )
     content_type = response.headers.get("content-type", "").lower()
     if content_type and "json" not in content_type and not content_type.startswith("text/"):
         return  # not an API answer (a video read through the caller's own client)
@@ -190,5 +205,15 @@ def guard_clients(*clients: Any, limit: int = MAX_ANSWER_BYTES) -> None:
 
             hooks["response"] = [*hooks.get("response", []), hook]
         client.event_hooks = hooks
+        # google-genai 3.x's async client sends through an inner client per event loop, built
+        # from the keyword arguments it was made with: the hook must be in those too.
+        inner_arguments = getattr(client, "_client_kwargs", None)
+        if isinstance(inner_arguments, dict):
+            inner_arguments["event_hooks"] = {
+                "request": list(hooks.get("request", [])),
+                "response": list(hooks["response"]),
+            }
+        for inner in list(getattr(client, "_loop_clients", {}).values()):
+            guard_clients(inner, limit=limit)
         with contextlib.suppress(AttributeError):  # __slots__: the hook list still guards
             setattr(client, _GUARDED, True)
