@@ -67,7 +67,7 @@ class VeowrapError(Exception):
             text += f" Hint: {self.hint}"
         if self.handle is not None:
             text += f" (operation: {self.handle.name})"
-        return text
+        return redact(text)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructors do not survive pickling by default; errors cross process

@@ -330,7 +330,7 @@ def _message_of(body: Any) -> str:
 
 def _reason_of(body: Any) -> str | None:
     status = _error_part(body).get("status")
-    return str(status) if status else None
+    return redact(str(status)) if status else None
 
 
 def _retry_after(headers: Mapping[str, str], body: Any) -> float | None:

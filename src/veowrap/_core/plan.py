@@ -34,6 +34,7 @@ from veowrap._errors import (
 )
 from veowrap._events import Completed, Event, Failed, Polled, Submitted
 from veowrap._handle import OperationHandle, Platform, Route
+from veowrap._redact import redact
 from veowrap._request import VideoRequest
 
 __all__ = [
@@ -132,6 +133,9 @@ def submit_plan(
         raise failure from error
     try:
         status = read_status(raw, route)
+        if redact(status.name) != status.name:
+            # A name that carries a credential could never be shown, logged or saved safely.
+            raise MalformedResponse("the operation's name contains a credential")
     except MalformedResponse as error:
         verdict = classify(error, "submit", retry_unavailable_create=retry_unavailable_create)
         failure = verdict.error(request=request, model=model)

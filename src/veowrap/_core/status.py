@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from veowrap._redact import redact
+
 __all__ = ["MalformedResponse", "OperationStatus", "VideoRef", "read_interaction", "read_operation"]
 
 State = Literal["running", "succeeded", "failed", "cancelled"]
@@ -43,6 +45,10 @@ class VideoRef:
         if self.uri is None and self.data is None:
             raise MalformedResponse("a generated video has neither bytes nor a URI")
 
+    def __repr__(self) -> str:
+        # A URI may carry a signed query (key=, access_token=); reprs end up in logs.
+        return redact(f"VideoRef(uri={self.uri!r}, mime_type={self.mime_type!r})")
+
 
 @dataclass(frozen=True)
 class OperationStatus:
@@ -57,6 +63,24 @@ class OperationStatus:
     error_code: int | str | None = None
     error_message: str | None = None
     raw_state: str | None = None
+
+    def __repr__(self) -> str:
+        # Server-supplied text (messages, reasons, URIs) may echo a credential.
+        fields = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in (
+                "name",
+                "done",
+                "state",
+                "videos",
+                "filtered_count",
+                "filtered_reasons",
+                "error_code",
+                "error_message",
+                "raw_state",
+            )
+        )
+        return redact(f"OperationStatus({fields})")
 
 
 def _get(obj: Any, *names: str) -> Any:
