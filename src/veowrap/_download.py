@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 import tenacity
 
 from veowrap._core.faults import classify, describe
-from veowrap._core.fetching import capped_retry_after
+from veowrap._core.fetching import MAX_RETRY_AFTER, capped_retry_after
 from veowrap._core.mp4check import Mp4Walker, VideoProblem, check_mp4_bytes
 from veowrap._core.retrying import DeadlineReached, RetryPolicy, retry_arguments
 from veowrap._core.status import VideoRef
@@ -292,14 +292,15 @@ class Downloader:
 
     Attributes:
         open_video: The backend's opener.
-        policy: Retry policy for downloads (a server's ``Retry-After`` is obeyed up to
-            :data:`veowrap._core.fetching.MAX_RETRY_AFTER` seconds).
+        policy: Retry policy for downloads.
         on_event: Receives retry events (from the worker thread).
+        retry_after_cap: The longest ``Retry-After`` obeyed between attempts, in seconds.
     """
 
     open_video: Callable[[VideoRef], AbstractContextManager[VideoStream]]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     on_event: Callable[[Event], None] = lambda event: None
+    retry_after_cap: float = MAX_RETRY_AFTER
 
     def save(
         self,
@@ -438,13 +439,13 @@ class Downloader:
             on_retry=self.on_event,
         )
         retry = arguments["retry"]
-        policy = self.policy
+        policy, cap = self.policy, self.retry_after_cap
 
         def wait(state: tenacity.RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None
             retry_after = describe(error).retry_after if error is not None else None
             return policy.delay(
-                state.attempt_number, capped_retry_after(retry_after), random.random()
+                state.attempt_number, capped_retry_after(retry_after, cap), random.random()
             )
 
         def should_retry(state: tenacity.RetryCallState) -> bool:
@@ -476,6 +477,13 @@ class Downloader:
             )
         if isinstance(error, VeowrapError):
             return _with_handle(error, handle)
+        if isinstance(error, IncompleteVideo):
+            return DownloadError(
+                f"Could not {where}: the video arrived incomplete ({error.detail}).",
+                hint="Nothing partial was left there; call save() again later, or resume with "
+                "generator.wait(handle).",
+                handle=handle,
+            )
         verdict = classify(error, "download")
         deadline = scope.deadline
         if (

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from veowrap._core.credentials import Origin, credentials_allowed, permitted_headers
+from veowrap._core.credentials import Origin, permitted_headers
 from veowrap._core.fetching import (
     MAX_ERROR_BODY,
     MAX_JSON_BYTES,
@@ -366,15 +366,14 @@ class Fetcher:
         client = self._get_client()
         secrets = _secrets_of(credentials)
         current = url
+        carried = dict(credentials)  # once dropped on a hop, they stay dropped for the chain
         for _ in range(MAX_REDIRECTS + 1):
-            allowed = credentials_allowed(current, configured=self._configured, first_url=url)
-            headers = {
-                "Accept-Encoding": "identity",
-                "User-Agent": f"veowrap/{__version__}",
-                **permitted_headers(
-                    current, credentials, configured=self._configured, first_url=url
-                ),
-            }
+            carried = permitted_headers(
+                current, carried, configured=self._configured, first_url=url
+            )
+            withheld = carried != dict(credentials)
+            headers = {"Accept-Encoding": "identity", "User-Agent": f"veowrap/{__version__}"}
+            headers.update(carried)
             timeout = _clamped(self._stall)
             request = httpx.Request(
                 "GET",
@@ -408,7 +407,7 @@ class Fetcher:
                     with scope.phase(self._stall):
                         raw = _read_capped(response, MAX_ERROR_BODY, truncate=True) or b""
                     body = _scrub(raw.decode("utf-8", "replace"), secrets)
-                    if status in (401, 403) and credentials and not allowed:
+                    if status in (401, 403) and withheld:
                         raise DownloadError(
                             f"The download was redirected to {_origin_text(current)}, which "
                             f"answered HTTP {status}: it wanted credentials, which veowrap "
