@@ -356,7 +356,12 @@ class Downloader:
             try:
                 check_mp4_bytes(video.data, video.mime_type)
             except VideoProblem as problem:
-                raise _with_handle(_refused(problem), handle) from None
+                refused = _refused(problem)
+                if isinstance(refused, IncompleteVideo):  # the same bytes every time
+                    refused = DownloadError(
+                        f"Refused the video: it arrived incomplete ({problem.detail})."
+                    )
+                raise _with_handle(refused, handle) from None
             return video.data
 
         def work(job: _Job[bytes]) -> bytes:
@@ -544,11 +549,11 @@ def _prepare(destination: Path, *, overwrite: bool, handle: OperationHandle | No
             hint="Choose a shorter file name.",
             handle=handle,
         )
-    if destination.is_dir():
+    if os.path.isdir(destination):
         raise DownloadError(
             f"Cannot save a video as {str(destination)!r}: it is a directory.",
             hint="Pass a file name, or end the path with '/' to save inside the directory.",
             handle=handle,
         )
-    if not overwrite and (destination.exists() or destination.is_symlink()):
+    if not overwrite and os.path.lexists(destination):
         raise _exists(destination, handle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ class GeneratedVideo:
 
     def _destination(self, path: str | PathLike[str]) -> Path:
         destination = Path(path)
-        if destination.is_dir() or str(path).endswith(("/", "\\")):
+        if os.path.isdir(destination) or str(path).endswith(("/", "\\")):
             destination = destination / video_file_name(self.handle.name, self.index)
         return destination
 
@@ -263,7 +264,7 @@ class GenerationResult:
 
     def _targets(self, path: Path, overwrite: bool) -> list[Path]:
         """Every video's destination: distinct, and (without ``overwrite``) all free."""
-        if path.is_dir() or path.suffix == "":
+        if os.path.isdir(path) or path.suffix == "":
             targets = [path / video_file_name(self.handle.name, v.index) for v in self.videos]
         else:
             targets = [indexed_path(path, video.index) for video in self.videos]
@@ -274,7 +275,7 @@ class GenerationResult:
                 handle=self.handle,
             )
         if not overwrite:
-            taken = [t for t in targets if t.exists() or t.is_symlink()]
+            taken = [t for t in targets if os.path.lexists(t)]
             if taken:
                 others = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
                 raise DestinationExistsError(
