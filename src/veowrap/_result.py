@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import hashlib
 import html
-import io
-import re
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,23 +14,22 @@ from pathlib import Path
 from veowrap._core.plan import Outcome
 from veowrap._core.status import VideoRef
 from veowrap._download import Downloader
+from veowrap._errors import DestinationExistsError, DownloadError, RequestValidationError
+from veowrap._files import indexed_path, video_file_name
 from veowrap._handle import OperationHandle, note_resumable
 
 __all__ = ["GeneratedVideo", "GenerationResult"]
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _INLINE_HTML_LIMIT = 16 * 1024 * 1024
-_MAX_STEM = 100
+_OVERWRITE_HINT = "Choose another path, or pass overwrite=True (CLI: --overwrite) to replace it."
 
 
-def _file_stem(handle: OperationHandle) -> str:
-    # Names derived from server data are sanitised so they can never leave the directory, and
-    # kept short enough for any file system (long ones keep a digest to stay distinct).
-    stem = _UNSAFE.sub("-", handle.name.rsplit("/", 1)[-1]).strip(".-") or "video"
-    if len(stem) > _MAX_STEM:
-        digest = hashlib.sha256(stem.encode()).hexdigest()[:12]
-        stem = f"{stem[: _MAX_STEM - 13]}-{digest}"
-    return stem
+def _deadline(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if timeout <= 0:
+        raise RequestValidationError("timeout", timeout, "a positive number of seconds")
+    return time.monotonic() + timeout
 
 
 @dataclass(frozen=True)
@@ -55,67 +51,103 @@ class GeneratedVideo:
     _ref: VideoRef = field(repr=False)
     _downloader: Downloader = field(repr=False)
 
-    def save(self, path: str | PathLike[str] = ".", *, timeout: float | None = None) -> Path:
+    def save(
+        self,
+        path: str | PathLike[str] = ".",
+        *,
+        timeout: float | None = None,
+        overwrite: bool = False,
+    ) -> Path:
         """Streams the video to ``path`` atomically and returns the file's path.
+
+        The bytes are checked on the way (an MP4, complete, of the announced length); the file
+        appears at ``path`` only when whole, and an existing file is never replaced unless
+        ``overwrite`` is given.
 
         Args:
             path: A file path, or an existing directory (or one ending in ``/``), in which the
                 file is named after the operation.
             timeout: Seconds the whole save (retries included) may take.
+            overwrite: Replace a file already at the destination.
 
         Raises:
-            DownloadError: It could not be saved; nothing partial is left at ``path``.
+            DestinationExistsError: A file is already there and ``overwrite`` is false.
+            DownloadError: It could not be saved in time, or what arrived is not a whole MP4;
+                nothing partial is left at ``path``.
         """
-        return self._save(path, None, timeout)
+        return self._save(path, None, timeout, overwrite)
 
     async def save_async(
-        self, path: str | PathLike[str] = ".", *, timeout: float | None = None
+        self,
+        path: str | PathLike[str] = ".",
+        *,
+        timeout: float | None = None,
+        overwrite: bool = False,
     ) -> Path:
         """Like :meth:`save`, without blocking the event loop.
 
-        If the awaiting task is cancelled, the transfer stops and its temporary file is removed
-        before the cancellation propagates.
+        If the awaiting task is cancelled, the save is abandoned at once: its temporary file
+        is removed and the file can no longer appear, before the cancellation propagates.
         """
-        cancelled = threading.Event()
-        task = asyncio.ensure_future(asyncio.to_thread(self._save, path, cancelled, timeout))
+        destination = self._destination(path)
+        return await self._save_async_until(destination, _deadline(timeout), overwrite)
+
+    def read_bytes(self, *, timeout: float | None = None) -> bytes:
+        """Returns the whole, checked video in memory (fine for short clips; use :meth:`save`
+        otherwise).
+
+        Raises:
+            DownloadError: It could not be fetched in time, or it is not a whole MP4.
+        """
         try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError as error:
-            cancelled.set()
-            await asyncio.wait({task})
-            if not task.cancelled():
-                task.exception()  # retrieved: the worker's DownloadCancelled is expected
+            return self._downloader.read(self._ref, handle=self.handle, deadline=_deadline(timeout))
+        except BaseException as error:
             note_resumable(error, self.handle)
             raise
 
-    def read_bytes(self) -> bytes:
-        """Returns the whole video in memory (fine for short clips; use :meth:`save` otherwise)."""
-        if self._ref.data is not None:
-            return self._ref.data
-        buffer = io.BytesIO()
-        with self._downloader.open_video(self._ref) as stream:
-            for chunk in stream.chunks(1 << 20):
-                buffer.write(chunk)
-        return buffer.getvalue()
+    def _destination(self, path: str | PathLike[str]) -> Path:
+        destination = Path(path)
+        if os.path.isdir(destination) or str(path).endswith(("/", "\\")):
+            destination = destination / video_file_name(self.handle.name, self.index)
+        return destination
 
     def _save(
         self,
         path: str | PathLike[str],
         cancelled: threading.Event | None,
         timeout: float | None = None,
+        overwrite: bool = False,
     ) -> Path:
-        destination = Path(path)
-        if destination.is_dir() or str(path).endswith(("/", "\\")):
-            suffix = "" if self.index == 0 else f"-{self.index}"
-            destination = destination / f"{_file_stem(self.handle)}{suffix}.mp4"
-        deadline = None if timeout is None else time.monotonic() + timeout
+        return self._save_until(self._destination(path), _deadline(timeout), overwrite, cancelled)
+
+    def _save_until(
+        self,
+        destination: Path,
+        deadline: float | None,
+        overwrite: bool,
+        cancelled: threading.Event | None = None,
+    ) -> Path:
         try:
             return self._downloader.save(
-                self._ref, destination, handle=self.handle, deadline=deadline, cancelled=cancelled
+                self._ref,
+                destination,
+                handle=self.handle,
+                deadline=deadline,
+                cancelled=cancelled,
+                overwrite=overwrite,
             )
         except BaseException as error:
-            # Here, in the thread doing the work: asyncio lets a KeyboardInterrupt raised in a
-            # worker escape the event loop without passing through save_async.
+            note_resumable(error, self.handle)
+            raise
+
+    async def _save_async_until(
+        self, destination: Path, deadline: float | None, overwrite: bool
+    ) -> Path:
+        try:
+            return await self._downloader.save_async(
+                self._ref, destination, handle=self.handle, deadline=deadline, overwrite=overwrite
+            )
+        except BaseException as error:  # CancelledError and KeyboardInterrupt included
             note_resumable(error, self.handle)
             raise
 
@@ -184,34 +216,75 @@ class GenerationResult:
         """The operation's name."""
         return self.handle.name
 
-    def save(self, path: str | PathLike[str] = ".", *, timeout: float | None = None) -> list[Path]:
+    def save(
+        self,
+        path: str | PathLike[str] = ".",
+        *,
+        timeout: float | None = None,
+        overwrite: bool = False,
+    ) -> list[Path]:
         """Saves every video and returns their paths.
+
+        Every destination is checked before the first byte is written: without ``overwrite``,
+        one existing file refuses the whole save.
 
         Args:
             path: A directory (created if needed when it ends in ``/`` or has no suffix), or,
                 for a single video, a file path. Several videos saved to a file path get
                 ``-1``, ``-2``… suffixes after the first.
-            timeout: Seconds each video's save may take.
+            timeout: Seconds the whole call (every video) may take.
+            overwrite: Replace files already at the destinations.
+
+        Raises:
+            DestinationExistsError: A destination exists and ``overwrite`` is false; nothing
+                was written.
+            DownloadError: A video could not be saved (those saved before it stay).
         """
+        deadline = _deadline(timeout)
+        targets = self._targets(Path(path), overwrite)
         return [
-            video.save(self._place(video, Path(path)), timeout=timeout) for video in self.videos
+            video._save_until(target, deadline, overwrite)
+            for video, target in zip(self.videos, targets, strict=True)
         ]
 
     async def save_async(
-        self, path: str | PathLike[str] = ".", *, timeout: float | None = None
+        self,
+        path: str | PathLike[str] = ".",
+        *,
+        timeout: float | None = None,
+        overwrite: bool = False,
     ) -> list[Path]:
         """Like :meth:`save`, without blocking the event loop."""
+        deadline = _deadline(timeout)
+        targets = self._targets(Path(path), overwrite)
         return [
-            await video.save_async(self._place(video, Path(path)), timeout=timeout)
-            for video in self.videos
+            await video._save_async_until(target, deadline, overwrite)
+            for video, target in zip(self.videos, targets, strict=True)
         ]
 
-    def _place(self, video: GeneratedVideo, path: Path) -> Path | str:
-        if path.is_dir() or path.suffix == "":
-            return f"{path}/"
-        if video.index == 0:
-            return path
-        return path.with_name(f"{path.stem}-{video.index}{path.suffix}")
+    def _targets(self, path: Path, overwrite: bool) -> list[Path]:
+        """Every video's destination: distinct, and (without ``overwrite``) all free."""
+        if os.path.isdir(path) or path.suffix == "":
+            targets = [path / video_file_name(self.handle.name, v.index) for v in self.videos]
+        else:
+            targets = [indexed_path(path, video.index) for video in self.videos]
+        if len(set(targets)) != len(targets):
+            raise DownloadError(
+                f"The videos of {self.handle.name} would share a file name under {str(path)!r}.",
+                hint="Save them one by one with GeneratedVideo.save(path).",
+                handle=self.handle,
+            )
+        if not overwrite:
+            taken = [t for t in targets if os.path.lexists(t)]
+            if taken:
+                others = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+                raise DestinationExistsError(
+                    f"{str(taken[0])!r}{others} already exists; nothing was replaced or saved.",
+                    path=str(taken[0]),
+                    hint=_OVERWRITE_HINT,
+                    handle=self.handle,
+                )
+        return targets
 
     def _repr_html_(self) -> str:
         return "".join(video._repr_html_() for video in self.videos)

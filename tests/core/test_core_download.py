@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
+import veowrap.testing
 from veowrap._core.retrying import RetryPolicy
 from veowrap._core.status import VideoRef
 from veowrap._download import DownloadCancelled, Downloader, write_atomically
 from veowrap._errors import DownloadError
 
-VIDEO = b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 4
+# A real MP4: every byte string saved as a video must be a whole ISO-BMFF file.
+VIDEO = (Path(veowrap.testing.__file__).parent / "assets" / "veo_16x9_4s.mp4").read_bytes()
 
 
 @dataclass
@@ -79,10 +81,15 @@ def test_success_writes_the_file(tmp_path: Path, stream: Stream) -> None:
     assert leftovers(tmp_path) == ["video.mp4"]
 
 
-def test_success_replaces_an_existing_file(tmp_path: Path) -> None:
+def test_success_replaces_an_existing_file_only_when_asked(tmp_path: Path) -> None:
+    # Changed: an existing file used to be replaced silently; now only with overwrite=True.
     destination = tmp_path / "video.mp4"
     destination.write_bytes(b"old")
-    write_atomically(opener(whole()), destination)
+    with pytest.raises(FileExistsError):
+        write_atomically(opener(whole()), destination)
+    assert destination.read_bytes() == b"old"
+    assert leftovers(tmp_path) == ["video.mp4"]
+    write_atomically(opener(whole()), destination, overwrite=True)
     assert destination.read_bytes() == VIDEO
     assert leftovers(tmp_path) == ["video.mp4"]
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import veowrap
 import veowrap._download
+import veowrap._files
 from veowrap.backends.genai import GenAIBackend
 from veowrap.testing import VeoEmulator, inspect_mp4
 
@@ -132,7 +133,7 @@ def closed_port() -> int:
 
 
 def failing_os(**overrides: Callable[..., Any]) -> Any:
-    """A stand-in for the ``os`` module seen by ``veowrap._download`` (the file layer only)."""
+    """A stand-in for the ``os`` module seen by ``veowrap._files`` (the file layer only)."""
     namespace = pytypes.SimpleNamespace(**{k: getattr(os, k) for k in dir(os) if k[0] != "_"})
     for name, replacement in overrides.items():
         setattr(namespace, name, replacement)
@@ -236,7 +237,7 @@ class Harness:
         self.hooks.append(lambda event: action(event) if event.kind == kind else None)
 
     def break_file_layer(self, **overrides: Callable[..., Any]) -> None:
-        self.monkeypatch.setattr(veowrap._download, "os", failing_os(**overrides))
+        self.monkeypatch.setattr(veowrap._files, "os", failing_os(**overrides))
 
     def hook(self, event: Any) -> None:
         self.events.append(event)

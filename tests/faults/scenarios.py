@@ -136,7 +136,8 @@ def disk_full(h: Harness) -> None:
 
 
 def permission_denied(h: Harness) -> None:
-    h.break_file_layer(replace=raise_oserror(EACCES))
+    # The final placement is a hard link (no-clobber), or a rename where overwriting.
+    h.break_file_layer(link=raise_oserror(EACCES), replace=raise_oserror(EACCES))
 
 
 def disk_full_on_second_video(h: Harness) -> None:

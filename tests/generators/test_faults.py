@@ -217,7 +217,7 @@ def test_secrets_never_leak(
             "a fox", model=MODEL, on_event=lambda e: seen.append(repr(e)), output_gcs_uri=gcs
         )
         texts += [repr(result), result.handle.to_json(), repr(result.videos[0])]
-        driver.save(result, tmp_path / "x.mp4")
+        driver.save(result, tmp_path / ("gcs.mp4" if gcs else "inline.mp4"))  # no overwrite
         emu.inject("create", Fault.http(429), times=10)
         try:
             driver.generate("a fox", model=MODEL)

@@ -5,22 +5,21 @@
 
 from __future__ import annotations
 
-import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
-
-import tenacity
 
 from veowrap._core.platform_rules import check_platform
 from veowrap._core.status import VideoRef
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
 from veowrap._handle import OperationHandle, Platform, Route
 from veowrap._request import VideoRequest
+from veowrap._transfer import TransferScope, current_scope
 from veowrap.backends._convert import generate_videos_arguments
-from veowrap.backends._http import BytesStream, open_url
+from veowrap.backends._http import BytesStream, Fetcher, build_download_client
 from veowrap.backends._interactions import (
     check_expressible,
     create_arguments,
@@ -58,7 +57,12 @@ class GenAIBackend:
         credentials: google-auth credentials (Vertex AI).
         storage_base_url: Where ``gs://`` results are downloaded from; defaults to the
             client's custom base URL if it has one (an emulator), else Cloud Storage.
-        download_timeout: Seconds a download may stall before it is retried.
+        download_timeout: Seconds a download may stall before it is retried; also the most
+            response headers, a file-state answer, or a file's PROCESSING state may take.
+
+    Downloads use their own httpx client with the SDK client's TLS, proxy and transport
+    settings. Credentials go only to the configured base URLs and Google's API hosts over
+    https; redirects elsewhere are followed without them.
     """
 
     name = "genai"
@@ -89,6 +93,12 @@ class GenAIBackend:
         self._api = self._client._api_client
         self._storage_base = storage_base_url or self._custom_base() or _DEFAULT_STORAGE_BASE
         self._download_timeout = download_timeout
+        configured = [url for url in (self._api._http_options.base_url, self._storage_base) if url]
+        self._fetcher = Fetcher(
+            lambda: build_download_client(self._api),
+            configured=configured,
+            stall_timeout=download_timeout,
+        )
         self._creators: dict[bool, Any] = {}
         # Only a client veowrap built is veowrap's to close; a caller's client stays open.
         self._owns_client = client is None
@@ -178,13 +188,17 @@ class GenAIBackend:
     # -- downloads --------------------------------------------------------------------------
 
     def open_video(self, video: VideoRef) -> AbstractContextManager[VideoStream]:
-        """Opens a finished video: inline bytes, a ``gs://`` object or a Files API URI."""
+        """Opens a finished video: inline bytes, a ``gs://`` object or a Files API URI.
+
+        Called from veowrap's download worker, whose deadline and stop signal
+        (``veowrap._transfer``) bound every wait here.
+        """
         return self._open(video)
 
     @contextmanager
     def _open(self, video: VideoRef) -> Iterator[VideoStream]:
         if video.data is not None:
-            yield BytesStream(video.data)
+            yield BytesStream(video.data, video.mime_type)
             return
         uri = video.uri or ""
         if uri.startswith("gs://"):
@@ -215,41 +229,40 @@ class GenAIBackend:
             headers = {"x-goog-api-key": self._api.api_key or ""}
             self._wait_until_active(files, headers)
             url = f"{files}:download?alt=media"
-        with open_url(url, headers, self._download_timeout) as stream:
+        with self._fetcher.open(url, headers) as stream:
             yield stream
 
     def _wait_until_active(self, url: str, headers: dict[str, str]) -> None:
         # Files made by uri delivery are PROCESSING for a while before they can be downloaded.
-        def state() -> str:
-            with open_url(url, headers, self._download_timeout) as stream:
-                body = b"".join(stream.chunks(1 << 16))
-            return str(json.loads(body).get("state", "ACTIVE"))
-
-        waiting = tenacity.Retrying(
-            retry=tenacity.retry_if_result(lambda current: current == "PROCESSING"),
-            wait=tenacity.wait_exponential(multiplier=0.05, max=2.0),
-            stop=tenacity.stop_after_delay(self._download_timeout),
-            retry_error_callback=lambda attempt: (
-                attempt.outcome.result() if attempt.outcome else ""
-            ),
-        )
-        final = waiting(state)
-        if final != "ACTIVE":
+        # The waits go through the transfer's scope: a cancelled or overdue save stops at once.
+        scope = current_scope() or TransferScope()
+        give_up = time.monotonic() + self._download_timeout
+        delay = 0.05
+        while True:
+            answer = self._fetcher.get_json(url, headers)
+            state = str(answer.get("state", "ACTIVE")) if isinstance(answer, dict) else "ACTIVE"
+            if state != "PROCESSING" or time.monotonic() + delay > give_up:
+                break
+            scope.pause(delay)
+            delay = min(delay * 2, 2.0)
+        if state != "ACTIVE":
             raise UnsupportedCapabilityError(
-                f"The video file is in state {final!r}, not ACTIVE; it cannot be downloaded.",
+                f"The video file is in state {state!r}, not ACTIVE; it cannot be downloaded.",
                 hint="Try save() again later; files are kept for about two days.",
             )
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Closes the client's connections, if veowrap built the client."""
+        """Closes the download connections, and the client's if veowrap built the client."""
+        self._fetcher.close()
         close = getattr(self._client, "close", None) if self._owns_client else None
         if callable(close):
             close()
 
     async def aclose(self) -> None:
-        """Closes the async client's connections, if veowrap built the client."""
+        """Closes the download connections, and the async client's if veowrap built it."""
+        self._fetcher.close()
         aclose = getattr(self._client.aio, "aclose", None) if self._owns_client else None
         if callable(aclose):
             await aclose()

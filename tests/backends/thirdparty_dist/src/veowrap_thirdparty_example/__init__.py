@@ -20,7 +20,9 @@ from veowrap.backends._protocol import VideoStream
 
 __all__ = ["EchoBackend"]
 
-_VIDEO = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"  # an MP4 header, for the demo
+# The smallest whole MP4 for the demo (an ftyp and an empty moov box): veowrap saves only
+# structurally complete MP4 files.
+_VIDEO = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2\x00\x00\x00\x08moov"
 
 
 @dataclass
