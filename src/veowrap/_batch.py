@@ -405,12 +405,13 @@ class BatchRunner:
             if self.output_dir is not None:
                 paths = await self._save(result, self.names[item.index])
         except VeowrapError as error:
-            self._record(item.key, "failed", error=_describe(error))
+            self._record(item.key, "failed", handle=handle.to_json(), error=_describe(error))
             return replace(item, error=error)
         except BaseException:
-            self._record(item.key, "submitted", keep_lease=False)  # resumable by anyone
+            self._record(item.key, "submitted", handle=handle.to_json())  # resumable by anyone
             raise
-        self._record(item.key, "done", paths=[str(p) for p in paths])
+        # The handle again: it reaches the journal even if recording "submitted" failed.
+        self._record(item.key, "done", handle=handle.to_json(), paths=[str(p) for p in paths])
         return replace(item, result=result, paths=paths)
 
     async def _save(self, result: GenerationResult, names: tuple[str, ...]) -> tuple[Path, ...]:
@@ -459,9 +460,25 @@ class BatchRunner:
         return replace(item, held_elsewhere=True, error=_held(entry, self._lease.journal))
 
     def _record(self, key: str, state: Any, **details: Any) -> None:
+        """Records a state this run reached; a journal failure is logged, never raised.
+
+        By now the work is done (or paid for): a journal that fails must not turn a result, or
+        the original error, into a journal error. The item's lease stays with this run, so a
+        later record, or the end of the run, still settles it.
+        """
         if self._lease is None:
             return
-        written = self._lease.journal.record(key, self._lease.owner, state, **details)
+        try:
+            written = self._lease.journal.record(key, self._lease.owner, state, **details)
+        except JournalError as error:
+            handle = details.get("handle")
+            where = ""
+            if handle is not None:
+                where = f" (operation {OperationHandle.from_json(handle).name})"
+            logger.warning(
+                "Could not record batch item %s as %s%s: %s", key, state, where, error.message
+            )
+            return
         if not written:
             logger.warning(
                 "Item %s was taken over by another process (its lease lapsed); its state %r "

@@ -240,3 +240,39 @@ def test_ctrl_c_in_a_sync_batch_during_submit_records_uncertain(
     entry = Journal(path).get(key)
     assert entry is not None and entry.state == "uncertain"
     assert any(key in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def test_journal_failing_after_the_create_keeps_the_paid_job(
+    emu: VeoEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The journal is locked by another program from the moment the create is in flight until
+    # after it was answered: recording "submitted" fails. The job is paid: the batch must carry
+    # on with it, say where it is, and journal it as soon as the journal works again.
+    emu.set_latency(1.0)
+    emu.inject("create", Fault.stall(0.3), call=1)
+    reqs = requests(1)
+    path, keys = prepared_journal(tmp_path, reqs)
+    journal = Journal(path, lock_timeout=0.1)
+    released = threading.Event()
+
+    def lock_during_create() -> None:
+        deadline = time.monotonic() + LIMIT
+        while not any(r.endpoint == "create" for r in emu.requests):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.005)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        time.sleep(0.6)
+        holder.execute("ROLLBACK")
+        holder.close()
+        released.set()
+
+    threading.Thread(target=lock_during_create, daemon=True).start()
+    with caplog.at_level(logging.WARNING, logger="veowrap"):
+        (item,) = run_async(emu, reqs, journal=journal)
+    assert released.is_set()
+    assert item.ok and item.handle is not None
+    assert any(item.handle.name in r.getMessage() for r in caplog.records)
+    entry = Journal(path).get(keys[0])
+    assert entry is not None and entry.state == "done" and entry.handle is not None
