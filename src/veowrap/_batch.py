@@ -225,8 +225,10 @@ class BatchRunner:
                 task.cancel()
             if beat is not None:
                 beat.cancel()
-            await asyncio.gather(*tasks, *([beat] if beat else []), return_exceptions=True)
-            self._end()
+            try:
+                await asyncio.gather(*tasks, *([beat] if beat else []), return_exceptions=True)
+            finally:
+                self._end()
 
     def _end(self) -> None:
         if self._lease is None:
@@ -289,8 +291,9 @@ class BatchRunner:
         handle = _handle(entry, self._lease.journal)
         if decision.action == "resume":
             if handle is None:
-                self._record(item.key, "failed", error=_missing_handle(self._lease.journal))
-                raise _missing_handle(self._lease.journal)
+                missing = _missing_handle(self._lease.journal)
+                self._record(item.key, "failed", error=_describe(missing))
+                raise missing
             return await self._finish(replace(item, handle=handle), handle)
         return self._report(replace(item, handle=handle), entry, decision.action)
 
