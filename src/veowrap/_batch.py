@@ -3,13 +3,22 @@
 The batch runs on an :class:`~veowrap.AsyncVideoGenerator` through its public ``submit``,
 ``wait`` and ``save_async``; the sync ``VideoGenerator.generate_many`` runs the same code on an
 event loop in a worker thread, so the two share every step.
+
+Every item is a task, supervised: whatever an item's task dies of becomes that item's typed
+error (never a silent hang), and leaving the batch early cancels and awaits every task. The
+decisions (when an item may be sent, resumed or must be reported, and what its files are
+called) live in :mod:`veowrap._core.batch_rules`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import filecmp
+import logging
+import os
 import queue
-import re
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -18,9 +27,13 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from veowrap._core import batch_rules
+from veowrap._core.batch_rules import Action, Decision, Owner, Phase, Slot
 from veowrap._core.pacing import Pacer
 from veowrap._errors import (
     ContentFilteredError,
+    DestinationExistsError,
+    JournalError,
     QuotaExceededError,
     RequestValidationError,
     SubmissionUncertainError,
@@ -28,16 +41,17 @@ from veowrap._errors import (
 )
 from veowrap._events import Event
 from veowrap._handle import OperationHandle
-from veowrap._journal import Journal
+from veowrap._journal import HEARTBEAT_SECONDS, LEASE_SECONDS, Journal, JournalEntry
 from veowrap._request import VideoRequest
-from veowrap._result import GenerationResult
+from veowrap._result import GeneratedVideo, GenerationResult
 
 if TYPE_CHECKING:
     from veowrap._async import AsyncVideoGenerator
 
 __all__ = ["BatchItem", "BatchSummary", "summarize"]
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+logger = logging.getLogger("veowrap")
+
 # A create refused for quota is certainly not accepted, so it is queued again, this many times.
 _MAX_QUOTA_ROUNDS = 50
 
@@ -52,9 +66,14 @@ class BatchItem:
         request: The request.
         result: The finished result (``None`` on error, or when skipped as done earlier).
         paths: Where its videos were saved (also for items done in an earlier run).
-        error: The typed error, if it failed, was filtered, or its submission is uncertain.
-        skipped: ``True`` when a journal showed it done in an earlier run.
+        error: The typed error, if it failed, was filtered, its submission is uncertain, or it
+            is held by another process.
+        skipped: ``True`` when the journal showed it done by an earlier (or another) run.
         handle: The operation, when one exists.
+        held_elsewhere: ``True`` when another live process sharing the journal is working on
+            it (submitting, waiting or saving): this run left it alone. ``error`` is then a
+            :class:`~veowrap.JournalError` naming that process; rerun with the same journal
+            once it has finished to collect the item.
     """
 
     index: int
@@ -65,6 +84,7 @@ class BatchItem:
     error: VeowrapError | None = None
     skipped: bool = False
     handle: OperationHandle | None = None
+    held_elsewhere: bool = False
 
     @property
     def ok(self) -> bool:
@@ -74,7 +94,10 @@ class BatchItem:
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """Counts, estimated cost and wall time of a batch."""
+    """Counts, estimated cost and wall time of a batch.
+
+    ``failed`` counts neither uncertain items nor items held by another process.
+    """
 
     total: int
     succeeded: int
@@ -83,13 +106,15 @@ class BatchSummary:
     skipped: int
     estimated_cost_usd: float | None
     wall_seconds: float
+    held_elsewhere: int = 0
 
     def __str__(self) -> str:
         cost = "unknown" if self.estimated_cost_usd is None else f"${self.estimated_cost_usd:.2f}"
+        held = f", {self.held_elsewhere} held by another process" if self.held_elsewhere else ""
         return (
             f"{self.total} requests: {self.succeeded} succeeded ({self.skipped} from an earlier "
-            f"run), {self.failed} failed, {self.uncertain} uncertain; estimated cost {cost} "
-            f"(estimate); {self.wall_seconds:.1f} s"
+            f"run), {self.failed} failed, {self.uncertain} uncertain{held}; estimated cost "
+            f"{cost} (estimate); {self.wall_seconds:.1f} s"
         )
 
 
@@ -115,6 +140,44 @@ def item_keys(requests: Sequence[VideoRequest], keys: Sequence[str | None] | Non
     return result
 
 
+class _SafeHook:
+    """The caller's ``on_event``, kept from breaking the batch.
+
+    A hook that raises is reported once per batch, by exception type only (its text may hold
+    anything the hook put there), and keeps receiving events.
+    """
+
+    def __init__(self, hook: Callable[[Event], None] | None) -> None:
+        self._hook = hook
+        self._reported = False
+
+    def __call__(self, event: Event) -> None:
+        if self._hook is None:
+            return
+        try:
+            self._hook(event)
+        except Exception as error:
+            if not self._reported:
+                self._reported = True
+                logger.warning(
+                    "The batch's on_event hook raised %s; the batch goes on (further errors "
+                    "from the hook are not reported).",
+                    type(error).__name__,
+                )
+
+    @property
+    def hook(self) -> Callable[[Event], None] | None:
+        return self if self._hook is not None else None
+
+
+@dataclass
+class _Lease:
+    """This run's identity in a shared journal, and the journal itself."""
+
+    journal: Journal
+    owner: Owner
+
+
 @dataclass
 class BatchRunner:
     """Runs a batch on an async generator. Use ``generate_many`` rather than this class."""
@@ -123,6 +186,7 @@ class BatchRunner:
     submitter: AsyncVideoGenerator  # the same, but leaves 429s on create to the pacer
     requests: list[VideoRequest]
     keys: list[str]
+    names: list[tuple[str, ...]]
     concurrency: int
     pacer: Pacer
     journal: Journal | None
@@ -131,93 +195,300 @@ class BatchRunner:
     on_event: Callable[[Event], None] | None
     resend_uncertain: bool
     retry_failed: bool
+    overwrite: bool = False
+    owns_journal: bool = False
     _loop_time: Callable[[], float] = field(default=time.monotonic)
+    _lease: _Lease | None = field(default=None, init=False)
+    _hook: _SafeHook = field(default_factory=lambda: _SafeHook(None), init=False)
 
     async def run(self) -> AsyncIterator[BatchItem]:
         """Yields items in completion order."""
-        queue: asyncio.Queue[BatchItem] = asyncio.Queue()
+        self._hook = _SafeHook(self.on_event)
+        if self.journal is not None:
+            self._lease = _Lease(self.journal, self.journal.begin_run())
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(index: int) -> None:
+        async def one(index: int) -> BatchItem:
             async with gate:
-                await queue.put(await self._item(index))
+                return await self._guarded(index)
 
-        tasks = [asyncio.ensure_future(one(index)) for index in range(len(self.requests))]
+        tasks = {asyncio.ensure_future(one(index)): index for index in range(len(self.requests))}
+        beat = asyncio.ensure_future(self._heartbeat()) if self._lease is not None else None
         try:
-            for _ in tasks:
-                yield await queue.get()
+            waiting = set(tasks)
+            while waiting:
+                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(done, key=tasks.__getitem__):
+                    yield self._collect(task, tasks[task])
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if beat is not None:
+                beat.cancel()
+            try:
+                await asyncio.gather(*tasks, *([beat] if beat else []), return_exceptions=True)
+            finally:
+                self._end()
 
-    async def _item(self, index: int) -> BatchItem:
-        request, key = self.requests[index], self.keys[index]
-        item = BatchItem(index=index, key=key, request=request)
-        entry = self.journal.register(key, index, request.fingerprint()) if self.journal else None
-        handle: OperationHandle | None = None
-        if entry is not None:
-            if entry.handle:
-                handle = OperationHandle.from_json(entry.handle)
-            if entry.state == "done":
-                done = tuple(Path(p) for p in entry.paths)
-                return _replace(item, paths=done, skipped=True, handle=handle)
-            if entry.state in ("submitting", "uncertain") and not self.resend_uncertain:
-                self._mark(key, "uncertain")
-                return _replace(item, error=_uncertain(request, entry.state))
-            if entry.state == "failed" and not self.retry_failed:
-                return _replace(item, error=_recorded_error(entry.error), handle=handle)
+    def _end(self) -> None:
+        if self._lease is None:
+            return
+        journal, owner = self._lease.journal, self._lease.owner
+        self._lease = None
         try:
-            if handle is None:
-                handle = await self._submit(key, request)
-            result = await self.generator.wait(handle, timeout=self.timeout, on_event=self.on_event)
-            paths: tuple[Path, ...] = ()
-            if self.output_dir is not None:
-                target = self.output_dir / f"{_UNSAFE.sub('-', key)}.mp4"
-                paths = tuple(await result.save_async(target))
-            self._mark(key, "done", paths=[str(p) for p in paths])
-            return _replace(item, result=result, paths=paths, handle=handle)
-        except SubmissionUncertainError as error:
-            self._mark(key, "uncertain", error=_describe(error))
-            return _replace(item, error=error)
-        except VeowrapError as error:
-            # A submitted item stays resumable; only an item with no operation is re-tried.
-            if handle is None:
-                self._mark(key, "pending", error=_describe(error))
-            else:
-                self._mark(key, "failed", error=_describe(error))
-            return _replace(item, error=error, handle=handle or error.handle)
+            for entry in journal.end_run(owner):
+                _warn_uncertain(entry.key, entry.fingerprint)
+        except JournalError as error:
+            logger.warning("Could not release this batch's items in the journal: %s", error)
+        if self.owns_journal:
+            journal.close()
 
-    async def _submit(self, key: str, request: VideoRequest) -> OperationHandle:
+    async def _heartbeat(self) -> None:
+        assert self._lease is not None
+        reported = False
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                self._lease.journal.heartbeat(self._lease.owner)
+            except JournalError as error:
+                if not reported:
+                    reported = True
+                    logger.warning("Could not renew this batch's leases: %s", error.message)
+
+    def _collect(self, task: asyncio.Task[BatchItem], index: int) -> BatchItem:
+        item = BatchItem(index=index, key=self.keys[index], request=self.requests[index])
+        if task.cancelled():
+            return replace(item, error=VeowrapError("This item's task was cancelled."))
+        error = task.exception()
+        if error is not None:  # _guarded converts everything; this is the last safety net
+            return replace(item, error=_unexpected(error))
+        return task.result()
+
+    async def _guarded(self, index: int) -> BatchItem:
+        item = BatchItem(index=index, key=self.keys[index], request=self.requests[index])
+        try:
+            return await self._item(item)
+        except VeowrapError as error:
+            return replace(item, error=error, handle=item.handle or error.handle)
+        except Exception as error:
+            logger.error(
+                "Batch item %s failed with an unexpected %s.", item.key, type(error).__name__
+            )
+            return replace(item, error=_unexpected(error))
+
+    async def _item(self, item: BatchItem) -> BatchItem:
+        if self._lease is None:
+            outcome = await self._submit(item, None)
+            assert isinstance(outcome, OperationHandle)
+            return await self._finish(item, outcome)
+        entry, decision = self._step(item, "look", seen_claims=None)
+        seen = entry.claims
+        if decision.action == "submit":
+            outcome = await self._submit(item, seen)
+            if isinstance(outcome, OperationHandle):
+                return await self._finish(item, outcome)
+            entry, decision = outcome
+        handle = _handle(entry, self._lease.journal)
+        if decision.action == "resume":
+            if handle is None:
+                missing = _missing_handle(self._lease.journal)
+                self._record(item.key, "failed", error=_describe(missing))
+                raise missing
+            return await self._finish(replace(item, handle=handle), handle)
+        return self._report(replace(item, handle=handle), entry, decision.action)
+
+    def _step(
+        self, item: BatchItem, phase: Phase, seen_claims: int | None
+    ) -> tuple[JournalEntry, Decision]:
+        """Reads the item (registering it if new) and decides, in one write transaction."""
+        assert self._lease is not None
+        journal, me = self._lease.journal, self._lease.owner
+        active = journal.active_runs()
+
+        def decide(entry: JournalEntry) -> tuple[Decision, Any]:
+            owner = entry.owner
+            verdict = batch_rules.liveness(
+                owner,
+                me,
+                lease_at=entry.lease_at,
+                now=time.time(),
+                lease_seconds=LEASE_SECONDS,
+                process_gone=owner is not None and journal.owner_gone(owner),
+                active_runs=active,
+            )
+            decision = batch_rules.decide(
+                Slot(entry.state, entry.handle is not None, entry.claims),
+                verdict,
+                phase=phase,
+                resend_uncertain=self.resend_uncertain,
+                retry_failed=self.retry_failed,
+                seen_claims=entry.claims if seen_claims is None else seen_claims,
+            )
+            return decision, decision.write
+
+        uncertain = _uncertain_record(item.request, "the process stopped while submitting it")
+        entry, decision = journal.step(
+            item.key,
+            item.index,
+            item.request.fingerprint(),
+            decide,
+            me,
+            error=uncertain,
+        )
+        if decision.write == "mark_uncertain":
+            _warn_uncertain(item.key, entry.fingerprint)
+        return entry, decision
+
+    async def _submit(
+        self, item: BatchItem, seen_claims: int | None
+    ) -> OperationHandle | tuple[JournalEntry, Decision]:
+        """Paces, claims and sends the item's create.
+
+        Returns:
+            The new operation's handle; or, when the item is no longer this run's to send
+            (another process took or finished it meanwhile), its entry and what to do instead.
+        """
+        request, key = item.request, item.key
         for _ in range(_MAX_QUOTA_ROUNDS):
             delay = self.pacer.reserve(self._loop_time())
             if delay > 0:
                 await asyncio.sleep(delay)
+            if self._lease is not None:
+                assert seen_claims is not None
+                entry, decision = self._step(item, "send", seen_claims)
+                if decision.action != "submit":
+                    return entry, decision
+                seen_claims = entry.claims + 1
+            # Claimed and on disk: from here the create may be accepted at any moment.
             self.pacer.sent(self._loop_time())
-            self._mark(key, "submitting")  # on disk before the create is sent
             try:
-                handle = await self.submitter.submit(request, on_event=self.on_event)
+                handle = await self.submitter.submit(request, on_event=self._hook.hook)
             except QuotaExceededError as error:
                 # A 429 proves the create was not accepted: back off and queue it again.
-                self._mark(key, "pending")
+                self._record(key, "pending")
                 self.pacer.throttled(self._loop_time(), error.retry_after)
                 continue
-            except SubmissionUncertainError:
+            except SubmissionUncertainError as error:
+                _warn_uncertain(key, error.fingerprint)
+                self._record(key, "uncertain", error=_describe(error))
                 raise
-            except VeowrapError:
-                self._mark(key, "pending")
+            except VeowrapError as error:
+                self._record(key, "pending", error=_describe(error))  # provably not accepted
+                raise
+            except Exception as error:
+                uncertain = _uncertain_error(request, "an unexpected error interrupted its create")
+                _warn_uncertain(key, uncertain.fingerprint)
+                self._record(key, "uncertain", error=_describe(uncertain))
+                raise uncertain from error
+            except BaseException:
+                # Cancelled or Ctrl-C with the create in flight: it may be paid for.
+                _warn_uncertain(key, request.fingerprint())
+                self._record(
+                    key,
+                    "uncertain",
+                    error=_uncertain_record(request, "the batch was interrupted while submitting"),
+                )
                 raise
             self.pacer.succeeded()
-            self._mark(key, "submitted", handle=handle.to_json())
+            self._record(key, "submitted", handle=handle.to_json(), keep_lease=True, force=True)
             return handle
         raise QuotaExceededError(
             f"The quota refused this request {_MAX_QUOTA_ROUNDS} times.",
             hint="Lower requests_per_minute or ask for more quota, then rerun with the journal.",
         )
 
-    def _mark(self, key: str, state: Any, **details: Any) -> None:
-        if self.journal is not None:
-            self.journal.mark(key, state, **details)
+    async def _finish(self, item: BatchItem, handle: OperationHandle) -> BatchItem:
+        """Waits for the operation and saves its videos, holding the item's lease."""
+        item = replace(item, handle=handle)
+        try:
+            result = await self.generator.wait(
+                handle, timeout=self.timeout, on_event=self._hook.hook
+            )
+            paths: tuple[Path, ...] = ()
+            if self.output_dir is not None:
+                paths = await self._save(result, self.names[item.index])
+        except VeowrapError as error:
+            self._record(item.key, "failed", handle=handle.to_json(), error=_describe(error))
+            return replace(item, error=error)
+        except BaseException:
+            self._record(item.key, "submitted", handle=handle.to_json())  # resumable by anyone
+            raise
+        # The handle again: it reaches the journal even if recording "submitted" failed.
+        self._record(item.key, "done", handle=handle.to_json(), paths=[str(p) for p in paths])
+        return replace(item, result=result, paths=paths)
+
+    async def _save(self, result: GenerationResult, names: tuple[str, ...]) -> tuple[Path, ...]:
+        assert self.output_dir is not None
+        paths = []
+        for video in result.videos:
+            name = names[video.index] if video.index < len(names) else None
+            if name is None:  # more videos than asked for: still never two to one name
+                stem = names[0][: -len(batch_rules.SUFFIX)]
+                name = f"{stem}-extra-{video.index}{batch_rules.SUFFIX}"
+            paths.append(await self._place(video, self.output_dir / name))
+        return tuple(paths)
+
+    async def _place(self, video: GeneratedVideo, target: Path) -> Path:
+        """Saves a video at ``target``; an existing file is replaced only with ``overwrite``.
+
+        Without ``overwrite`` the video is saved beside ``target`` under a private name, then
+        hard-linked to it, which fails if a file is there: no moment exists in which another
+        file at ``target`` could be replaced. A file that is already there with exactly these
+        bytes (this item's own, saved by a run that stopped before journaling it) counts as
+        saved.
+        """
+        if self.overwrite:
+            return await video.save_async(target)
+        if target.exists() and not target.is_file():
+            raise _exists(target, video.handle)
+        staging = target.with_name(f".{target.name}.veowrap-staging-{secrets.token_hex(4)}")
+        try:
+            await video.save_async(staging)
+            _link_no_clobber(staging, target, video.handle)
+        finally:
+            with contextlib.suppress(OSError):
+                staging.unlink()
+        return target
+
+    def _report(self, item: BatchItem, entry: JournalEntry, action: Action) -> BatchItem:
+        if action == "skip_done":
+            return replace(item, paths=tuple(Path(p) for p in entry.paths), skipped=True)
+        if action == "report_failed":
+            return replace(item, error=_recorded_error(entry.error))
+        if action == "report_uncertain":
+            state = "submitting" if entry.state == "submitting" else "uncertain"
+            return replace(item, error=_uncertain(item.request, state))
+        assert action == "held"
+        assert self._lease is not None
+        return replace(item, held_elsewhere=True, error=_held(entry, self._lease.journal))
+
+    def _record(self, key: str, state: Any, **details: Any) -> None:
+        """Records a state this run reached; a journal failure is logged, never raised.
+
+        By now the work is done (or paid for): a journal that fails must not turn a result, or
+        the original error, into a journal error. The item's lease stays with this run, so a
+        later record, or the end of the run, still settles it.
+        """
+        if self._lease is None:
+            return
+        try:
+            written = self._lease.journal.record(key, self._lease.owner, state, **details)
+        except JournalError as error:
+            handle = details.get("handle")
+            where = ""
+            if handle is not None:
+                where = f" (operation {OperationHandle.from_json(handle).name})"
+            logger.warning(
+                "Could not record batch item %s as %s%s: %s", key, state, where, error.message
+            )
+            return
+        if not written:
+            logger.warning(
+                "Item %s was taken over by another process (its lease lapsed); its state %r "
+                "was not recorded by this one.",
+                key,
+                state,
+            )
 
 
 def build_runner(
@@ -234,8 +505,18 @@ def build_runner(
     resend_uncertain: bool,
     retry_failed: bool,
     budget: float | None = None,
+    overwrite: bool = False,
 ) -> BatchRunner:
-    """Checks a batch's arguments (before anything is sent) and builds its runner."""
+    """Checks a batch's arguments (before anything is sent) and builds its runner.
+
+    Raises:
+        RequestValidationError: A bad request, key list or concurrency.
+        BudgetExceededError: The batch's estimate exceeds the budget.
+        DestinationError: ``output_dir`` cannot be created or written.
+        JournalError: The journal cannot be used.
+    """
+    from veowrap._destination import check_directory
+
     items = [r if isinstance(r, VideoRequest) else VideoRequest(prompt=r) for r in requests]
     if keys is not None and len(keys) != len(items):
         raise RequestValidationError(
@@ -246,6 +527,11 @@ def build_runner(
     for item in items:  # validate every request up front: one bad row must not cost a run
         generator._prepare(item)
     generator._check_budget(items, budget)
+    pacer = Pacer(requests_per_minute)
+    item_key_list = item_keys(items, keys)
+    names = batch_rules.file_names(item_key_list, [r.number_of_videos or 1 for r in items])
+    directory = check_directory(output_dir) if output_dir is not None else None
+    opened = journal if isinstance(journal, Journal) or journal is None else Journal(journal)
     submitter = type(generator)(
         backend=generator.backend,  # type: ignore[arg-type]
         **{
@@ -257,22 +543,27 @@ def build_runner(
         generator=generator,
         submitter=submitter,
         requests=items,
-        keys=item_keys(items, keys),
+        keys=item_key_list,
+        names=names,
         concurrency=concurrency,
-        pacer=Pacer(requests_per_minute),
-        journal=journal if isinstance(journal, Journal) or journal is None else Journal(journal),
-        output_dir=Path(output_dir) if output_dir is not None else None,
+        pacer=pacer,
+        journal=opened,
+        output_dir=directory,
         timeout=timeout,
         on_event=on_event,
         resend_uncertain=resend_uncertain,
         retry_failed=retry_failed,
+        overwrite=overwrite,
+        owns_journal=opened is not journal,
     )
 
 
 def iterate_in_thread(items: AsyncIterator[BatchItem]) -> Iterator[BatchItem]:
     """Runs an async iterator on its own event loop in a worker thread; yields its items.
 
-    Closing the returned iterator early (``break``) cancels the batch's remaining tasks.
+    Closing the returned iterator early (``break``), or an exception such as Ctrl-C in the
+    caller's thread, cancels the batch's remaining tasks and waits for them to record their
+    state.
     """
     handoff: queue.Queue[tuple[str, Any]] = queue.Queue()
     loop = asyncio.new_event_loop()
@@ -286,13 +577,20 @@ def iterate_in_thread(items: AsyncIterator[BatchItem]) -> Iterator[BatchItem]:
         except BaseException as error:
             handoff.put(("error", error))
         finally:
-            await items.aclose()  # type: ignore[attr-defined]
-            handoff.put(("end", None))
+            with contextlib.suppress(BaseException):
+                await items.aclose()  # type: ignore[attr-defined]
 
     task = loop.create_task(pump())
-    worker = threading.Thread(
-        target=loop.run_until_complete, args=(task,), name="veowrap-batch", daemon=True
-    )
+
+    def work() -> None:
+        try:
+            loop.run_until_complete(task)
+        except BaseException as error:  # the loop itself failed: never leave the caller waiting
+            handoff.put(("error", error))
+        finally:
+            handoff.put(("end", None))
+
+    worker = threading.Thread(target=work, name="veowrap-batch", daemon=True)
     worker.start()
     try:
         while True:
@@ -304,7 +602,8 @@ def iterate_in_thread(items: AsyncIterator[BatchItem]) -> Iterator[BatchItem]:
             yield value
     finally:
         if not task.done():
-            loop.call_soon_threadsafe(task.cancel)
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(task.cancel)
         worker.join()
         loop.close()
 
@@ -316,40 +615,134 @@ def summarize(items: Iterable[BatchItem], wall_seconds: float) -> BatchSummary:
     items = list(items)
     cost: float | None = 0.0
     for item in items:
-        if item.handle is None or item.handle.model is None:
+        if item.handle is None or item.handle.model is None or item.held_elsewhere:
             continue
         if isinstance(item.error, ContentFilteredError):
             continue  # filtered videos are not billed
         estimate = estimate_cost(item.request, item.handle.model, item.handle.platform)
         cost = None if cost is None or estimate.amount_usd is None else cost + estimate.amount_usd
+    uncertain = sum(isinstance(item.error, SubmissionUncertainError) for item in items)
+    held = sum(item.held_elsewhere for item in items)
     return BatchSummary(
         total=len(items),
         succeeded=sum(item.ok for item in items),
-        failed=sum(
-            item.error is not None and not isinstance(item.error, SubmissionUncertainError)
-            for item in items
-        ),
-        uncertain=sum(isinstance(item.error, SubmissionUncertainError) for item in items),
+        failed=sum(item.error is not None for item in items) - uncertain - held,
+        uncertain=uncertain,
         skipped=sum(item.skipped for item in items),
         estimated_cost_usd=cost,
         wall_seconds=wall_seconds,
+        held_elsewhere=held,
     )
 
 
-def _replace(item: BatchItem, **changes: Any) -> BatchItem:
-    return replace(item, **changes)
+def _link_no_clobber(staging: Path, target: Path, handle: OperationHandle) -> None:
+    try:
+        os.link(staging, target)
+        return
+    except FileExistsError:
+        if target.is_file() and filecmp.cmp(staging, target, shallow=False):
+            return  # already there, byte for byte: this item's own video
+        raise _exists(target, handle) from None
+    except OSError:
+        pass  # a file system without hard links: the next best thing
+    if target.exists() or target.is_symlink():
+        if target.is_file() and filecmp.cmp(staging, target, shallow=False):
+            return
+        raise _exists(target, handle)
+    os.replace(staging, target)
+
+
+def _exists(target: Path, handle: OperationHandle) -> DestinationExistsError:
+    return DestinationExistsError(
+        f"{str(target)!r} already exists; it was not replaced.",
+        path=str(target),
+        hint="Move that file away and rerun with the same journal and retry_failed=True, or "
+        "save the video from the handle yourself (generator.wait(handle).save(...)).",
+        handle=handle,
+    )
+
+
+def _handle(entry: JournalEntry, journal: Journal) -> OperationHandle | None:
+    if entry.handle is None:
+        return None
+    try:
+        return OperationHandle.from_json(entry.handle)
+    except (VeowrapError, ValueError):
+        raise JournalError(
+            f"The journal {str(journal.path)!r} holds an unreadable operation handle for item "
+            f"{entry.key!r}.",
+            path=str(journal.path),
+            hint="The operation may exist: look for it in the console. Repair or delete that row, "
+            "or rerun with a new journal path.",
+        ) from None
+
+
+def _missing_handle(journal: Journal) -> JournalError:
+    return JournalError(
+        f"The journal {str(journal.path)!r} records an item as submitted without its operation.",
+        path=str(journal.path),
+        hint="Look for the operation in the console; mark the item 'uncertain' or delete it.",
+    )
+
+
+def _held(entry: JournalEntry, journal: Journal) -> JournalError:
+    owner = entry.owner
+    who = f"process {owner.pid} on {owner.host}" if owner else "another process"
+    doing = "submitting" if entry.state == "submitting" else "waiting for and saving"
+    return JournalError(
+        f"Another batch ({who}) sharing the journal {str(journal.path)!r} is {doing} this "
+        f"item; it was left to it.",
+        path=str(journal.path),
+        hint="Let that batch finish, then rerun with the same journal to collect the item.",
+    )
+
+
+def _warn_uncertain(key: str, fingerprint: str) -> None:
+    logger.warning(
+        "Batch item %s: its create may have been accepted (paid) but no answer arrived; it is "
+        "recorded as uncertain and will not be re-sent (request fingerprint %s).",
+        key,
+        fingerprint[:16],
+    )
 
 
 def _describe(error: VeowrapError) -> dict[str, str]:
-    return {"type": type(error).__name__, "message": error.message}
+    record = {"type": type(error).__name__, "message": error.message}
+    if isinstance(error, SubmissionUncertainError):
+        record["fingerprint"] = error.fingerprint
+    return record
+
+
+def _uncertain_record(request: VideoRequest, why: str) -> dict[str, str]:
+    return _describe(_uncertain_error(request, why))
+
+
+def _uncertain_error(request: VideoRequest, why: str) -> SubmissionUncertainError:
+    return SubmissionUncertainError(
+        f"This request's submission is uncertain: {why}.",
+        request=request,
+        hint="Check for an operation you did not expect; pass resend_uncertain=True to send it "
+        "again.",
+    )
+
+
+def _unexpected(error: BaseException) -> VeowrapError:
+    # Only the exception's type: its text may carry anything (URLs, headers, a hook's data).
+    wrapped = VeowrapError(
+        f"This item failed with an unexpected {type(error).__name__}.",
+        hint="This is a bug in veowrap or in a hook; the rest of the batch went on. Rerun with "
+        "the same journal to retry it.",
+    )
+    wrapped.__cause__ = error
+    return wrapped
 
 
 def _recorded_error(recorded: dict[str, str] | None) -> VeowrapError:
     from veowrap import _errors
 
     recorded = recorded or {}
-    kind = getattr(_errors, recorded.get("type", ""), None)
-    message = recorded.get("message", "failed in an earlier run")
+    kind = getattr(_errors, str(recorded.get("type", "")), None)
+    message = str(recorded.get("message", "failed in an earlier run"))
     text = f"{message} (recorded in the journal; pass retry_failed=True to try again)"
     if isinstance(kind, type) and issubclass(kind, VeowrapError):
         error = kind.__new__(kind)
