@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import importlib
 import json
 import socket
 import threading
@@ -15,16 +16,22 @@ import time
 import urllib.parse
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from veowrap.testing import Fault, RecordingServer, VeoEmulator, inspect_mp4
 
-try:
-    import httpx2 as httpx
-except ImportError:  # google-genai 2.x depends on httpx
-    import httpx  # type: ignore[no-redef]
+
+def _httpx() -> Any:
+    """httpx2 (google-genai 3.x) or httpx (2.x), whichever is installed."""
+    try:
+        return importlib.import_module("httpx2")
+    except ImportError:
+        return importlib.import_module("httpx")
+
+
+httpx = _httpx()
 
 KEY = "AIza-hostile-key-0123456789"
 TOKEN = "ya29.hostile-token-abcdef"
@@ -202,7 +209,7 @@ def test_trickle_body_sends_true_length_then_trickles(emu: VeoEmulator) -> None:
     assert len(head) == 1000
     assert time.monotonic() - started < 0.2  # the first after_bytes come at once
     assert head[4:8] == b"ftyp"
-    sock = response.fp.raw._sock  # type: ignore[union-attr]
+    sock: socket.socket = cast(Any, response).fp.raw._sock
     trickled = _read_for(sock, 0.3)
     assert 2 <= len(trickled) <= 9
     conn.close()
@@ -482,3 +489,10 @@ def test_redirect_downloads_toggles_and_faults_hit_each_hop(emu: VeoEmulator) ->
         direct = client.get(emu.base_url + path, headers={"x-goog-api-key": KEY})
         assert direct.history == []
         assert direct.content == good.content
+
+
+def test_huge_retry_after_is_written_in_whole_seconds(emu: VeoEmulator) -> None:
+    emu.inject("create", Fault.http(429, retry_after=1e9))
+    emu.inject("create", Fault.http(429, retry_after=0.25))
+    assert _vertex_create(emu).headers["Retry-After"] == "1000000000"
+    assert _vertex_create(emu).headers["Retry-After"] == "0.25"

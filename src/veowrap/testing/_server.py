@@ -147,7 +147,11 @@ def _fault_error(fault: Fault) -> GoogleError:
     message = fault.message or _DEFAULT_MESSAGES.get(fault.status, f"HTTP {fault.status}.")
     headers = {}
     if fault.retry_after is not None:
-        headers["Retry-After"] = f"{fault.retry_after:g}"
+        # Whole seconds are written out in full (1e9 as 1000000000, not 1e+09): that is the
+        # delta-seconds form of RFC 9110 that a client must cope with.
+        seconds = fault.retry_after
+        value = str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
+        headers["Retry-After"] = value
     return GoogleError(fault.status, message, headers=headers)
 
 
