@@ -496,3 +496,12 @@ def test_huge_retry_after_is_written_in_whole_seconds(emu: VeoEmulator) -> None:
     emu.inject("create", Fault.http(429, retry_after=0.25))
     assert _vertex_create(emu).headers["Retry-After"] == "1000000000"
     assert _vertex_create(emu).headers["Retry-After"] == "0.25"
+
+
+def test_recording_server_falls_back_when_the_address_cannot_be_bound() -> None:
+    # TEST-NET-3: never an address of this machine, so binding fails like 127.0.0.2 does on
+    # systems that route only 127.0.0.1.
+    with RecordingServer(body=b"ok", host="203.0.113.7") as foreign:
+        assert foreign.fell_back
+        assert foreign.host == "127.0.0.1"
+        assert httpx.get(foreign.url("/x")).content == b"ok"

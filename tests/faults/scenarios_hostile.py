@@ -574,3 +574,47 @@ HOSTILE_SCENARIOS: list[Scenario] = [
     *(row for route in CALL_ROUTES for row in _call_rows(route)),
     *(row for route in DOWNLOAD_ROUTES for row in _download_rows(route)),
 ]
+
+
+# -- what fails today ------------------------------------------------------------------------------
+
+_BUGS = {
+    "accept-then": (
+        "BUG: a create accepted and then answered 5xx/408 is re-sent (4 paid submissions) and "
+        "ends in ServiceUnavailableError instead of SubmissionUncertainError"
+    ),
+    "create-trickle-headers": (
+        "BUG: a create whose response headers trickle outlives the deadline (it hangs until "
+        "the server goes away)"
+    ),
+    "poll-trickle-headers": (
+        "BUG: polls whose response headers trickle outlive the deadline (they hang until the "
+        "server goes away)"
+    ),
+    "echo-credentials": (
+        "BUG: credentials echoed in an error body reach the exception text, its cause chain, "
+        "repr, events and log lines"
+    ),
+    "compression-bomb": (
+        "BUG: a gzip-bombed poll answer is inflated whole in memory (about 1.5 GiB traced peak "
+        "for a 512 MiB bomb)"
+    ),
+    "download-trickle-headers": (
+        "BUG: save(timeout=1) does not bound a download whose response headers trickle"
+    ),
+    "cut-no-length": (
+        "BUG: a body cut short without Content-Length (clean close) is saved as a complete video"
+    ),
+    "download-wrong": "BUG: a 200 answer that is not a video (HTML, JSON, gzip, empty) is saved",
+    "redirect-foreign": (
+        "BUG: credentials follow a download redirect to another origin (Authorization on "
+        "Cloud Storage, x-goog-api-key on the Files API)"
+    ),
+    "google-redirect": "BUG: x-goog-api-key follows the Files API redirect to the media host",
+}
+
+#: Rows that failed before the hostile-server fixes (google-genai 3.6.1 and 2.34.0, both
+#: flavours), with why: for strict xfail marks while the fixes land. Every other row passed.
+HOSTILE_FAILING_TODAY: dict[str, str] = {
+    row.id: reason for row in HOSTILE_SCENARIOS for key, reason in _BUGS.items() if key in row.id
+}
