@@ -117,6 +117,7 @@ class AsyncVideoGenerator(BaseGenerator):
         resend_uncertain: bool = False,
         retry_failed: bool = False,
         budget: float | None = None,
+        overwrite: bool = False,
     ) -> AsyncIterator[BatchItem]:
         """Generates many videos; yields each item's outcome as it completes.
 
@@ -139,6 +140,9 @@ class AsyncVideoGenerator(BaseGenerator):
             resend_uncertain: Re-send items whose earlier submission is uncertain.
             retry_failed: Re-submit items recorded as failed in the journal.
             budget: Refuse the whole batch, before anything is sent, if its estimate is higher.
+            overwrite: Replace files already at the items' destinations (by default an
+                existing file is never replaced: the item fails with
+                :class:`~veowrap.DestinationExistsError` and keeps its handle).
         """
         runner = build_runner(
             self,
@@ -153,6 +157,7 @@ class AsyncVideoGenerator(BaseGenerator):
             resend_uncertain=resend_uncertain,
             retry_failed=retry_failed,
             budget=budget,
+            overwrite=overwrite,
         )
         return runner.run()
 

@@ -438,7 +438,7 @@ class BatchRunner:
         saved.
         """
         if self.overwrite:
-            return await video.save_async(target)
+            return await video.save_async(target, overwrite=True)
         if target.exists() and not target.is_file():
             raise _exists(target, video.handle)
         staging = target.with_name(f".{target.name}.veowrap-staging-{secrets.token_hex(4)}")

@@ -69,9 +69,10 @@ def redact(text: str) -> str:
 
 
 def _text_of(error: BaseException) -> str:
+    # str(), repr() and args can differ: SDK errors keep the raw body in attributes and args.
     try:
-        return f"{error}{''.join(getattr(error, '__notes__', ()))}"
-    except Exception:  # a broken __str__ must not hide the original failure
+        return f"{error}{error!r}{error.args!r}{''.join(getattr(error, '__notes__', ()))}"
+    except Exception:  # a broken __str__ or __repr__ must not hide the original failure
         return type(error).__name__
 
 

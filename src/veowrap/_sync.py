@@ -160,7 +160,7 @@ class VideoGenerator(BaseGenerator):
 
         The same batch engine as :meth:`AsyncVideoGenerator.generate_many` (same options: keys,
         concurrency, requests_per_minute, journal, output_dir, timeout, on_event,
-        resend_uncertain, retry_failed, budget), run on an event loop in a worker thread.
+        resend_uncertain, retry_failed, budget, overwrite), run on an event loop in a worker thread.
         Validation errors are raised here, before anything is sent.
         """
         from veowrap._async import AsyncVideoGenerator

@@ -13,8 +13,9 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 TOKEN = "ya29.SECRET-TOKEN-123456"
 API_KEY = "AIzaSy-SECRET-KEY-abcdefghijklmnop"
@@ -41,7 +42,9 @@ class Request:
 
     @property
     def is_create(self) -> bool:
-        return (self.method == "POST" and self.path.split("?")[0].endswith(":predictLongRunning")) or (
+        return (
+            self.method == "POST" and self.path.split("?")[0].endswith(":predictLongRunning")
+        ) or (
             self.method == "POST" and self.path.split("?")[0].rstrip("/").endswith("/interactions")
         )
 

@@ -9,12 +9,10 @@ import socket
 import time
 
 import pytest
-
-import veowrap
 from hostile import (
     MODEL,
-    OMNI,
     MP4,
+    OMNI,
     Hostile,
     Request,
     done_operation,
@@ -25,6 +23,8 @@ from hostile import (
     raw,
     send,
 )
+
+import veowrap
 
 GRACE = 1.0  # the promise: at most ~1 s past the deadline
 TIMEOUT = 1.0
@@ -47,24 +47,33 @@ BEHAVIOURS = {
     "stall": lambda sock, body: time.sleep(HOLD),
     # Status line and headers a byte at a time, each well within any socket timeout.
     "trickle_headers": lambda sock, body: _trickle(
-        sock, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000),
+        sock, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000
+    ),
     # Headers at once, then a chunked body one tiny chunk at a time.
     "trickle_chunked": lambda sock, body: (
-        raw(sock, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  b"Transfer-Encoding: chunked\r\n\r\n"),
-        _trickle(sock, b"".join(b"1\r\n" + bytes([c]) + b"\r\n" for c in b" " * 2000), 0.02)),
+        raw(
+            sock,
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
+        ),
+        _trickle(sock, b"".join(b"1\r\n" + bytes([c]) + b"\r\n" for c in b" " * 2000), 0.02),
+    ),
     # Content-Length promises more than is sent; the connection then idles.
     "short_body_idle": lambda sock, body: (
         raw(sock, b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + body[:10]),
-        time.sleep(HOLD)),
+        time.sleep(HOLD),
+    ),
     # A huge body streamed fast (the SDK buffers it all).
     "huge_body": lambda sock, body: _huge(sock),
 }
 
 
 def _huge(sock):
-    raw(sock, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-              b"Content-Length: 50000000000\r\n\r\n[")
+    raw(
+        sock,
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 50000000000\r\n\r\n[",
+    )
     chunk = b" " * (1 << 20)
     end = time.monotonic() + HOLD
     try:
@@ -104,7 +113,7 @@ def measure(call):
     start = time.monotonic()
     try:
         outcome = call()
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         outcome = error
     return outcome, time.monotonic() - start
 
@@ -162,8 +171,9 @@ def test_status_deadline(serve, behaviour):
 
 @pytest.mark.parametrize("behaviour", ["stall", "trickle_headers", "huge_body"])
 def test_cancel_deadline_interactions(serve, behaviour):
-    server = serve(hostile_on(lambda r: r.path.endswith(":cancel") or "/cancel" in r.path,
-                              behaviour))
+    server = serve(
+        hostile_on(lambda r: r.path.endswith(":cancel") or "/cancel" in r.path, behaviour)
+    )
     gen = generator(server, client=gemini_client(server))
     outcome, elapsed = measure(lambda: gen.cancel("v1_abcdef123456", timeout=TIMEOUT))
     check(outcome, elapsed, TIMEOUT, handle=True)
@@ -236,7 +246,8 @@ def test_cancel_on_timeout_with_stalling_cancel(serve):
     server = serve(handler)
     gen = generator(server, client=gemini_client(server))
     outcome, elapsed = measure(
-        lambda: gen.generate("a cat", model=OMNI, timeout=TIMEOUT, cancel_on_timeout=True))
+        lambda: gen.generate("a cat", model=OMNI, timeout=TIMEOUT, cancel_on_timeout=True)
+    )
     check(outcome, elapsed, TIMEOUT, want=veowrap.OperationTimeoutError, handle=True)
 
 
@@ -278,8 +289,13 @@ def gcs_server(behaviour):
             return True
         if "/storage/v1/" in request.path:
             if behaviour == "ok":
-                raw(sock, b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: "
-                    + str(len(MP4)).encode() + b"\r\n\r\n" + MP4)
+                raw(
+                    sock,
+                    b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: "
+                    + str(len(MP4)).encode()
+                    + b"\r\n\r\n"
+                    + MP4,
+                )
                 return True
             BEHAVIOURS[behaviour](sock, MP4)
             return False
@@ -292,7 +308,8 @@ def gcs_server(behaviour):
 def test_save_ok_gcs(serve, tmp_path):
     server = serve(gcs_server("ok"))
     result = generator(server).generate(
-        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/")
+        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/"
+    )
     paths = result.save(tmp_path, timeout=3)
     assert paths[0].read_bytes() == MP4
 
@@ -301,7 +318,8 @@ def test_save_ok_gcs(serve, tmp_path):
 def test_save_deadline(serve, tmp_path, behaviour):
     server = serve(gcs_server(behaviour))
     result = generator(server).generate(
-        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/")
+        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/"
+    )
     outcome, elapsed = measure(lambda: result.save(tmp_path, timeout=TIMEOUT))
     check(outcome, elapsed, TIMEOUT, want=veowrap.DownloadError)
 
@@ -310,7 +328,8 @@ def test_save_deadline(serve, tmp_path, behaviour):
 def test_save_async_deadline(serve, tmp_path, behaviour):
     server = serve(gcs_server(behaviour))
     result = generator(server).generate(
-        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/")
+        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/"
+    )
     outcome, elapsed = measure(lambda: asyncio.run(result.save_async(tmp_path, timeout=TIMEOUT)))
     check(outcome, elapsed, TIMEOUT, want=veowrap.DownloadError)
 

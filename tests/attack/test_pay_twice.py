@@ -11,8 +11,6 @@ import socket
 import time
 
 import pytest
-
-import veowrap
 from hostile import (
     MODEL,
     Hostile,
@@ -26,6 +24,8 @@ from hostile import (
     response,
     send,
 )
+
+import veowrap
 
 
 def first_create(action):
@@ -51,7 +51,7 @@ def run_submit(server: Hostile, timeout: float = 3.0, asynchronous: bool = False
             outcome = asyncio.run(gen.submit("a cat", model=MODEL, timeout=timeout))
         else:
             outcome = gen.submit("a cat", model=MODEL, timeout=timeout)
-    except Exception as error:  # noqa: BLE001 - the outcome is inspected by the test
+    except Exception as error:
         outcome = error
     return outcome, time.monotonic() - start
 
@@ -85,8 +85,32 @@ def accept_then_status(status: int, retry_after: str | None = None):
 # 429 and 503 are retried by design (documented as "proof of refusal"); see the separate tests.
 # ---------------------------------------------------------------------------------------------
 
-NOT_RETRIED = [400, 401, 403, 404, 405, 408, 409, 410, 411, 413, 415, 418, 422, 425,
-               451, 500, 501, 502, 504, 505, 507, 511, 520, 599]
+NOT_RETRIED = [
+    400,
+    401,
+    403,
+    404,
+    405,
+    408,
+    409,
+    410,
+    411,
+    413,
+    415,
+    418,
+    422,
+    425,
+    451,
+    500,
+    501,
+    502,
+    504,
+    505,
+    507,
+    511,
+    520,
+    599,
+]
 
 
 @pytest.mark.parametrize("status", NOT_RETRIED)
@@ -101,8 +125,14 @@ def test_error_status_after_accept_is_not_resent(serve, status):
 def test_retry_after_weirdness_bounded(serve, status):
     # Retry-After far beyond max_delay: not waited for; values that are not numbers.
     for value in ["1e9", "-5", "nan", "inf", "Wed, 21 Oct 2099 07:28:00 GMT", "", "0x10"]:
-        server = serve(first_create(lambda s, r, k: (send(
-            k, status, google_error(status, "no"), headers={"Retry-After": value}) or True)))
+        server = serve(
+            first_create(
+                lambda s, r, k: (
+                    send(k, status, google_error(status, "no"), headers={"Retry-After": value})
+                    or True
+                )
+            )
+        )
         outcome, elapsed = run_submit(server, timeout=3)
         assert elapsed < 4.0, (value, elapsed)
         assert server.accepted <= 1, (value, outcome)
@@ -199,24 +229,34 @@ TRANSPORT = {
     "reset_mid_status_line": lambda s, n: (raw(s, b"HTTP/1.1 20"), reset(s)),
     "reset_after_headers": lambda s, n: (
         raw(s, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"),
-        reset(s)),
+        reset(s),
+    ),
     "close_mid_body": lambda s, n: (
-        raw(s, b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"name\": \"" + n.encode()),
-        s.close()),
+        raw(s, b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{"name": "' + n.encode()),
+        s.close(),
+    ),
     "chunked_then_close": lambda s, n: (
-        raw(s, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"nam\r\n"),
-        s.close()),
+        raw(s, b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"nam\r\n'),
+        s.close(),
+    ),
     "duplicate_content_length": lambda s, n: raw(
-        s, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 2000\r\n\r\n"
-        + ('{"name": "%s"}' % n).encode()),
+        s,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 2000\r\n\r\n"
+        + ('{"name": "%s"}' % n).encode(),
+    ),
     "cl_and_chunked": lambda s, n: raw(
-        s, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + b"%x\r\n" % len('{"name": "%s"}' % n) + ('{"name": "%s"}' % n).encode()
-        + b"\r\n0\r\n\r\n"),
+        s,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"%x\r\n" % len('{"name": "%s"}' % n)
+        + ('{"name": "%s"}' % n).encode()
+        + b"\r\n0\r\n\r\n",
+    ),
     "http09_garbage": lambda s, n: (raw(s, b"garbage\r\n\r\n"), s.close()),
     "status_1xx_then_close": lambda s, n: (raw(s, b"HTTP/1.1 100 Continue\r\n\r\n"), s.close()),
-    "http_2_0_status": lambda s, n: (raw(s, b"HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\n{}"),
-                                     s.close()),
+    "http_2_0_status": lambda s, n: (
+        raw(s, b"HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\n{}"),
+        s.close(),
+    ),
     "half_close_write": lambda s, n: s.shutdown(socket.SHUT_WR),
 }
 
@@ -309,6 +349,7 @@ def test_redirect_to_get_does_not_resend(serve, status):
 
 def test_keepalive_then_accept_and_close(serve):
     """A status call warms the pool; the create is accepted and the connection dropped."""
+
     def handler(server, request, sock):
         if request.is_create:
             server.accept()
@@ -318,7 +359,7 @@ def test_keepalive_then_accept_and_close(serve):
 
     server = serve(handler)
     gen = generator(server)
-    name = (f"projects/p/locations/us-central1/publishers/google/models/{MODEL}/operations/x")
+    name = f"projects/p/locations/us-central1/publishers/google/models/{MODEL}/operations/x"
     gen.status(name, timeout=2)
     try:
         gen.submit("a cat", model=MODEL, timeout=3)

@@ -13,8 +13,6 @@ import threading
 import time
 
 import pytest
-
-import veowrap
 from hostile import (
     API_KEY,
     MODEL,
@@ -29,6 +27,8 @@ from hostile import (
     raw,
     send,
 )
+
+import veowrap
 
 OP = f"projects/p/locations/us-central1/publishers/google/models/{MODEL}/operations/"
 
@@ -96,8 +96,10 @@ def test_p1_interactions_create_redirect_loop_pays_21_times(serve):
 
 # == Promise 2: deadlines ====================================================================
 
-GCS_DONE = {"done": True, "response": {"videos": [
-    {"gcsUri": "gs://bucket/out/sample_0.mp4", "mimeType": "video/mp4"}]}}
+GCS_DONE = {
+    "done": True,
+    "response": {"videos": [{"gcsUri": "gs://bucket/out/sample_0.mp4", "mimeType": "video/mp4"}]},
+}
 
 
 def _gcs_server(serve, download):
@@ -113,7 +115,8 @@ def _gcs_server(serve, download):
 
     server = serve(handler)
     return generator(server).generate(
-        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/")
+        "a cat", model=MODEL, timeout=5, output_gcs_uri="gs://bucket/out/"
+    )
 
 
 def test_p2_save_timeout_not_enforced_while_server_stalls(serve, tmp_path):
@@ -193,8 +196,7 @@ def test_p3_retrying_event_cause_carries_error_status_verbatim(serve):
             state["n"] += 1
             if state["n"] == 1:
                 token = request.headers["authorization"].removeprefix("Bearer ")
-                send(sock, 429, google_error(429, "slow down", token),
-                     headers={"Retry-After": "0"})
+                send(sock, 429, google_error(429, "slow down", token), headers={"Retry-After": "0"})
                 return True
         return normal(server, request, sock)
 
@@ -210,9 +212,19 @@ def test_p3_status_repr_carries_error_code_and_filter_reasons(serve):
 
     def handler(server, request, sock):
         if request.is_poll:
-            send(sock, 200, {"name": request.json()["operationName"], "done": True, "response": {
-                "raiMediaFilteredCount": 1, "raiMediaFilteredReasons": [f"echo {TOKEN}"],
-                "videos": []}})
+            send(
+                sock,
+                200,
+                {
+                    "name": request.json()["operationName"],
+                    "done": True,
+                    "response": {
+                        "raiMediaFilteredCount": 1,
+                        "raiMediaFilteredReasons": [f"echo {TOKEN}"],
+                        "videos": [],
+                    },
+                },
+            )
             return True
         return normal(server, request, sock)
 
@@ -227,8 +239,19 @@ def test_p3_video_uri_echoing_token_leaks_into_result_repr(serve):
 
     def handler(server, request, sock):
         if request.is_poll:
-            send(sock, 200, {"name": request.json()["operationName"], "done": True, "response": {
-                "videos": [{"gcsUri": f"gs://bucket/{TOKEN}/x.mp4", "mimeType": "video/mp4"}]}})
+            send(
+                sock,
+                200,
+                {
+                    "name": request.json()["operationName"],
+                    "done": True,
+                    "response": {
+                        "videos": [
+                            {"gcsUri": f"gs://bucket/{TOKEN}/x.mp4", "mimeType": "video/mp4"}
+                        ]
+                    },
+                },
+            )
             return True
         return normal(server, request, sock)
 
@@ -294,6 +317,7 @@ def test_p3_httpcore_debug_log_shows_echoed_response_header(serve):
     root.addHandler(grab)
     root.setLevel(logging.DEBUG)
     try:
+
         def handler(server, request, sock):
             if request.is_create:
                 token = request.headers["authorization"].removeprefix("Bearer ")
@@ -313,8 +337,11 @@ def test_p3_repr_of_chained_sdk_error_keeps_echoed_key(serve):
     deeper ResponseValidationError (str clean) keeps .body, and its repr shows the key."""
 
     def handler(server, request, sock):
-        send(sock, 400, google_error(400, f"bad key {request.headers['x-goog-api-key']}",
-                                     "INVALID_ARGUMENT"))
+        send(
+            sock,
+            400,
+            google_error(400, f"bad key {request.headers['x-goog-api-key']}", "INVALID_ARGUMENT"),
+        )
         return True
 
     server = serve(handler)
@@ -334,7 +361,8 @@ def test_other_close_delimited_empty_body_saved_as_success(serve, tmp_path):
     """A 200 without Content-Length whose connection closes at once: save() reports success
     and leaves a 0-byte .mp4 (a truncated close-delimited body is likewise accepted)."""
     result = _gcs_server(
-        serve, lambda sock: raw(sock, b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\n\r\n"))
+        serve, lambda sock: raw(sock, b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\n\r\n")
+    )
     try:
         paths = result.save(tmp_path, timeout=3)
     except veowrap.DownloadError:

@@ -12,8 +12,6 @@ import socket
 import traceback
 
 import pytest
-
-import veowrap
 from hostile import (
     API_KEY,
     MODEL,
@@ -29,6 +27,8 @@ from hostile import (
     send,
     vertex_client,
 )
+
+import veowrap
 
 # Credentials that match no built-in pattern: only the registry can catch them.
 OPAQUE_TOKEN = "opaqueTok3n-Zq8vX2mPLkQWErty"
@@ -118,10 +118,12 @@ def texts_of(outcome, events, capture) -> dict[str, str]:
             found["repr(handle)"] = repr(handle)
     found["events"] = "\n".join(repr(e) for e in events)
     found["logs (veowrap logger)"] = "\n".join(
-        line for line in capture.lines if line.startswith("veowrap"))
+        line for line in capture.lines if line.startswith("veowrap")
+    )
     if THIRD_PARTY_LOGS:
         found["logs (third-party loggers, via root)"] = "\n".join(
-            line for line in capture.lines if not line.startswith("veowrap"))
+            line for line in capture.lines if not line.startswith("veowrap")
+        )
     if CHAIN_REPRS:
         found["chain reprs"] = chain_reprs
     return found
@@ -129,7 +131,7 @@ def texts_of(outcome, events, capture) -> dict[str, str]:
 
 def assert_secret_free(found: dict[str, str], *secrets: str):
     leaks = [
-        f"{where}: ...{text[max(0, text.find(s) - 60): text.find(s) + len(s) + 10]}..."
+        f"{where}: ...{text[max(0, text.find(s) - 60) : text.find(s) + len(s) + 10]}..."
         for where, text in found.items()
         for s in secrets
         if s and s in text
@@ -141,7 +143,7 @@ def run(gen, call):
     events = []
     try:
         outcome = call(gen, events.append)
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         outcome = error
     return outcome, events
 
@@ -165,8 +167,9 @@ def echo_error_body(status: int, reason_is_secret: bool = False):
                 "code": status,
                 "message": echo_message(request),
                 "status": s if reason_is_secret else "INVALID_ARGUMENT",
-                "details": [{"@type": "x", "echo": s, "headers": dict(request.headers),
-                             "retryDelay": "0s"}],
+                "details": [
+                    {"@type": "x", "echo": s, "headers": dict(request.headers), "retryDelay": "0s"}
+                ],
             }
         }
 
@@ -197,8 +200,12 @@ def create_echo_handler(status, reason_secret, text):
             if text:
                 send(sock, status, echo_message(request), content_type="text/plain")
             else:
-                send(sock, status, echo_error_body(status, reason_secret)(request),
-                     headers={"Retry-After": "0", "X-Echo": secret_of(request)})
+                send(
+                    sock,
+                    status,
+                    echo_error_body(status, reason_secret)(request),
+                    headers={"Retry-After": "0", "X-Echo": secret_of(request)},
+                )
             return True
         return normal(server, request, sock)
 
@@ -220,7 +227,8 @@ def test_create_error_echo(serve, capture, cred, echo):
     client, secret, model = CREDENTIALS[cred](server)
     gen = generator(server, client=client)
     outcome, events = run(
-        gen, lambda g, hook: g.generate("a cat", model=model, timeout=3, on_event=hook))
+        gen, lambda g, hook: g.generate("a cat", model=model, timeout=3, on_event=hook)
+    )
     assert_secret_free(texts_of(outcome, events, capture), secret)
 
 
@@ -236,7 +244,7 @@ def test_create_error_echo_async(serve, capture, cred):
     events: list = []
     try:
         outcome = asyncio.run(main(events))
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         outcome = error
     assert_secret_free(texts_of(outcome, events, capture), secret)
 
@@ -261,17 +269,51 @@ def name_echo_handler(final: str):
             if final == "running":
                 send(sock, 200, {"name": name, "done": False})
             elif final == "failed":
-                send(sock, 200, {"name": name, "done": True,
-                                 "error": {"code": 3, "message": echo_message(request)}})
+                send(
+                    sock,
+                    200,
+                    {
+                        "name": name,
+                        "done": True,
+                        "error": {"code": 3, "message": echo_message(request)},
+                    },
+                )
             elif final == "unavailable":
                 send(sock, 503, echo_error_body(503, True)(request))
             elif final == "gcs":
-                send(sock, 200, {"name": name, "done": True, "response": {"videos": [
-                    {"gcsUri": f"gs://bucket/{s}/x.mp4?key={s}", "mimeType": "video/mp4"}]}})
+                send(
+                    sock,
+                    200,
+                    {
+                        "name": name,
+                        "done": True,
+                        "response": {
+                            "videos": [
+                                {
+                                    "gcsUri": f"gs://bucket/{s}/x.mp4?key={s}",
+                                    "mimeType": "video/mp4",
+                                }
+                            ]
+                        },
+                    },
+                )
             else:
-                send(sock, 200, {"name": name, "done": True, "response": {"videos": [
-                    {"bytesBase64Encoded": base64.b64encode(MP4).decode(),
-                     "mimeType": "video/mp4"}]}})
+                send(
+                    sock,
+                    200,
+                    {
+                        "name": name,
+                        "done": True,
+                        "response": {
+                            "videos": [
+                                {
+                                    "bytesBase64Encoded": base64.b64encode(MP4).decode(),
+                                    "mimeType": "video/mp4",
+                                }
+                            ]
+                        },
+                    },
+                )
             return True
         send(sock, 404, echo_error_body(404)(request))
         return True
@@ -286,7 +328,8 @@ def test_operation_name_carries_secret(serve, capture, cred, final):
     client, secret, model = CREDENTIALS[cred](server)
     gen = generator(server, client=client)
     outcome, events = run(
-        gen, lambda g, hook: g.generate("a cat", model=model, timeout=1, on_event=hook))
+        gen, lambda g, hook: g.generate("a cat", model=model, timeout=1, on_event=hook)
+    )
     assert_secret_free(texts_of(outcome, events, capture), secret)
 
 
@@ -296,7 +339,8 @@ def test_submit_handle_carries_secret(serve, capture, cred):
     client, secret, model = CREDENTIALS[cred](server)
     gen = generator(server, client=client)
     outcome, events = run(
-        gen, lambda g, hook: g.submit("a cat", model=model, timeout=3, on_event=hook))
+        gen, lambda g, hook: g.submit("a cat", model=model, timeout=3, on_event=hook)
+    )
     assert_secret_free(texts_of(outcome, events, capture), secret)
 
 
@@ -314,12 +358,29 @@ def poll_echo_handler(kind: str):
         if request.is_poll:
             name = (request.json() or {}).get("operationName", "")
             if kind == "failed":
-                send(sock, 200, {"name": name, "done": True,
-                                 "error": {"code": s, "message": echo_message(request)}})
+                send(
+                    sock,
+                    200,
+                    {
+                        "name": name,
+                        "done": True,
+                        "error": {"code": s, "message": echo_message(request)},
+                    },
+                )
             elif kind == "filtered":
-                send(sock, 200, {"name": name, "done": True, "response": {
-                    "raiMediaFilteredCount": 1, "raiMediaFilteredReasons": [echo_message(request)],
-                    "videos": []}})
+                send(
+                    sock,
+                    200,
+                    {
+                        "name": name,
+                        "done": True,
+                        "response": {
+                            "raiMediaFilteredCount": 1,
+                            "raiMediaFilteredReasons": [echo_message(request)],
+                            "videos": [],
+                        },
+                    },
+                )
             elif kind == "503_reason":
                 send(sock, 503, echo_error_body(503, True)(request), headers={"Retry-After": "0"})
             elif kind == "404":
@@ -339,7 +400,8 @@ def test_poll_echo(serve, capture, cred, kind):
     client, secret, model = CREDENTIALS[cred](server)
     gen = generator(server, client=client)
     outcome, events = run(
-        gen, lambda g, hook: g.generate("a cat", model=model, timeout=1.5, on_event=hook))
+        gen, lambda g, hook: g.generate("a cat", model=model, timeout=1.5, on_event=hook)
+    )
     assert_secret_free(texts_of(outcome, events, capture), secret)
 
 
@@ -367,8 +429,16 @@ def interactions_handler(kind: str):
             send(sock, 200, {"id": iid, "status": "in_progress", "model": OMNI})
             return True
         if kind == "failed":
-            send(sock, 200, {"id": iid, "status": "failed", "model": OMNI,
-                             "errors": [{"code": s, "message": echo_message(request)}]})
+            send(
+                sock,
+                200,
+                {
+                    "id": iid,
+                    "status": "failed",
+                    "model": OMNI,
+                    "errors": [{"code": s, "message": echo_message(request)}],
+                },
+            )
         elif kind == "500":
             send(sock, 500, echo_error_body(500, True)(request))
         else:
@@ -385,7 +455,8 @@ def test_interactions_echo(serve, capture, cred, kind):
     client, secret, model = CREDENTIALS[cred](server)
     gen = generator(server, client=client)
     outcome, events = run(
-        gen, lambda g, hook: g.generate("a cat", model=model, timeout=1, on_event=hook))
+        gen, lambda g, hook: g.generate("a cat", model=model, timeout=1, on_event=hook)
+    )
     assert_secret_free(texts_of(outcome, events, capture), secret)
 
 
@@ -396,8 +467,11 @@ def test_interactions_echo(serve, capture, cred, kind):
 
 @pytest.mark.parametrize("cred", ["gemini_aiza", "vertex_ya29"])
 def test_cross_origin_redirect_does_not_carry_credential(serve, cred):
-    thief = Hostile(lambda server, request, sock: (
-        send(sock, 404, google_error(404, "gone", "NOT_FOUND")) or False))
+    thief = Hostile(
+        lambda server, request, sock: (
+            send(sock, 404, google_error(404, "gone", "NOT_FOUND")) or False
+        )
+    )
     thief_url = f"http://127.0.0.2:{thief.port}"
     # Rebind the thief on 127.0.0.2 (same port number may be taken; use its own socket).
     thief.close()
@@ -447,7 +521,8 @@ def test_cross_origin_redirect_does_not_carry_credential(serve, cred):
     thief_sock.close()
     assert secret not in stolen.get("head", ""), (
         "the credential was sent to a host the caller never configured:\n"
-        + stolen.get("head", "")[:600])
+        + stolen.get("head", "")[:600]
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -712,3 +712,9 @@ SCENARIOS = [
     dataclasses.replace(row, xfail=KNOWN_BUGS[row.id]) if row.id in KNOWN_BUGS else row
     for row in SCENARIOS
 ]
+
+# The hostile rows (accepted-then-5xx creates, trickles, wrong content, echoed credentials,
+# compression bombs, foreign redirects, absurd Retry-After) live in their own module.
+from .scenarios_hostile import HOSTILE_SCENARIOS  # noqa: E402
+
+SCENARIOS = [*SCENARIOS, *HOSTILE_SCENARIOS]
