@@ -130,3 +130,24 @@ def install_filter(logger: logging.Logger) -> None:
     """Adds the redacting filter to ``logger`` once."""
     if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
         logger.addFilter(RedactingFilter())
+
+
+# The loggers of the HTTP stack veowrap drives. At DEBUG, httpcore logs every response's
+# headers, which a hostile server can fill with an echoed credential. A logger's filters apply
+# only to records made by that very logger, so each is named.
+_HTTPCORE_PARTS = ("connection", "http11", "http2", "proxy", "socks")
+HTTP_STACK_LOGGERS = (
+    *(f"{package}.{part}" for package in ("httpcore", "httpcore2") for part in _HTTPCORE_PARTS),
+    "httpx",
+    "httpx2",
+    "google_genai._api_client",
+    "google_genai.models",
+    "google_genai.files",
+    "google.genai",
+)
+
+
+def install_http_stack_filters() -> None:
+    """Adds the redacting filter to the HTTP stack's loggers (idempotent)."""
+    for name in HTTP_STACK_LOGGERS:
+        install_filter(logging.getLogger(name))

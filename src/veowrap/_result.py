@@ -17,6 +17,7 @@ from veowrap._download import Downloader
 from veowrap._errors import DestinationExistsError, DownloadError, RequestValidationError
 from veowrap._files import indexed_path, video_file_name
 from veowrap._handle import OperationHandle, note_resumable
+from veowrap._redact import redact
 
 __all__ = ["GeneratedVideo", "GenerationResult"]
 
@@ -50,6 +51,13 @@ class GeneratedVideo:
     handle: OperationHandle
     _ref: VideoRef = field(repr=False)
     _downloader: Downloader = field(repr=False)
+
+    def __repr__(self) -> str:
+        # The URI is the server's text and may carry a credential; reprs end up in logs.
+        return redact(
+            f"GeneratedVideo(index={self.index}, mime_type={self.mime_type!r}, uri={self.uri!r}, "
+            f"handle={self.handle!r})"
+        )
 
     def save(
         self,

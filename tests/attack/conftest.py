@@ -69,16 +69,4 @@ def pytest_collection_modifyitems(config, items):
 
 # Breaks still open after the fixes of "Keep every promise against a hostile network": each row
 # fails today and is marked strict, so fixing one turns the suite red until it is removed here.
-OPEN_BREAKS: dict[str, str] = {
-    "test_deadlines.py::test_generator_level_timeout[huge_body]": "open: not yet diagnosed after the fixes (generator timeout vs a 50 GB body)",
-    "test_deadlines.py::test_save_ok_gcs": "open: not yet diagnosed after the download rewrite (plain gs:// save against the attacker's server)",
-    "test_repro_breaks.py::test_p3_operation_name_echoing_token_leaks_into_handle_and_events": "open: an opaque token in an operation name read by wait()/status() is not refused",
-    "test_repro_breaks.py::test_p3_operation_name_echoing_token_leaks_into_error_text": "open: an opaque token in an operation name read by wait()/status() is not refused",
-    "test_repro_breaks.py::test_p3_video_uri_echoing_token_leaks_into_result_repr": "open: GeneratedVideo.uri/repr show a URI that carries a credential",
-    "test_repro_breaks.py::test_p3_httpcore_debug_log_shows_echoed_response_header": "open: httpcore's own DEBUG log prints echoed response headers (third-party logger)",
-    "test_repro_breaks.py::test_p3_repr_of_chained_sdk_error_keeps_echoed_key": "open: redact_chain checks str() and notes, not repr()/attributes of deeper SDK errors",
-    "test_secrets.py::test_third_party_debug_logs[vertex_ya29]": "open: httpcore's own DEBUG log prints echoed response headers (third-party logger)",
-    "test_secrets.py::test_third_party_debug_logs[gemini_aiza]": "open: httpcore's own DEBUG log prints echoed response headers (third-party logger)",
-    "test_secrets.py::test_chain_reprs[gemini_aiza]": "open: redact_chain checks str() and notes, not repr()/attributes of deeper SDK errors",
-    "test_secrets.py::test_chain_reprs[gemini_opaque]": "open: redact_chain checks str() and notes, not repr()/attributes of deeper SDK errors",
-}
+OPEN_BREAKS: dict[str, str] = {}

@@ -17,13 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from veowrap.testing._assets import asset_bytes
+
 TOKEN = "ya29.SECRET-TOKEN-123456"
 API_KEY = "AIzaSy-SECRET-KEY-abcdefghijklmnop"
 MODEL = "veo-3.1-generate-001"
 OMNI = "gemini-omni-1.2-flash"
 
 # A tiny but real-looking MP4 header (the library only streams bytes).
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+# A real, whole MP4 (veowrap refuses anything that is not structurally complete).
+MP4 = asset_bytes("16:9", 8)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import logging
 import socket
 import threading
 import time
+import traceback
 
 import pytest
 from hostile import (
@@ -172,16 +173,22 @@ def test_p3_operation_name_echoing_token_leaks_into_handle_and_events(serve):
     and the Submitted event carry it verbatim."""
     server = _name_is_token(serve)
     events = []
-    handle = generator(server).submit("a cat", model=MODEL, timeout=3, on_event=events.append)
-    assert TOKEN not in handle.to_json()
-    assert TOKEN not in repr(handle)
+    # veowrap refuses such a name (a handle carrying it could never be saved safely): the
+    # create is then uncertain. Either way the token must appear nowhere.
+    try:
+        handle = generator(server).submit("a cat", model=MODEL, timeout=3, on_event=events.append)
+    except veowrap.SubmissionUncertainError as error:
+        assert TOKEN not in "".join(traceback.format_exception(error))
+    else:
+        assert TOKEN not in handle.to_json()
+        assert TOKEN not in repr(handle)
     assert TOKEN not in repr(events)
 
 
 def test_p3_operation_name_echoing_token_leaks_into_error_text(serve):
     """OperationTimeoutError's text ends in '(operation: <name>)', appended after redaction."""
     server = _name_is_token(serve)
-    with pytest.raises(veowrap.OperationTimeoutError) as caught:
+    with pytest.raises((veowrap.OperationTimeoutError, veowrap.SubmissionUncertainError)) as caught:
         generator(server).generate("a cat", model=MODEL, timeout=0.5)
     assert TOKEN not in str(caught.value)
 

@@ -16,6 +16,7 @@ from veowrap._core.platform_rules import check_platform
 from veowrap._core.status import VideoRef
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
 from veowrap._handle import OperationHandle, Platform, Route
+from veowrap._redact import install_http_stack_filters
 from veowrap._request import VideoRequest
 from veowrap._transfer import TransferScope, current_scope
 from veowrap.backends._convert import generate_videos_arguments
@@ -106,6 +107,7 @@ class GenAIBackend:
             getattr(self._api, "_httpx_client", None),
             getattr(self._api, "_async_httpx_client", None),
         )
+        install_http_stack_filters()
 
     @property
     def client(self) -> genai.Client:
