@@ -10,10 +10,8 @@ atomically and durably, and never over the handle of another job.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from veowrap._errors import RequestValidationError
@@ -169,31 +167,8 @@ def _holds_another_job(path: Path, handle: OperationHandle) -> bool:
         return True  # not a handle of ours: leave it alone too
 
 
-# TODO(lead): replace with veowrap._files.write_bytes_atomically(path, data, overwrite=True)
-# once that shared helper lands; this is the same contract, kept private to the CLI.
 def _write_durably(path: Path, data: bytes) -> None:
-    """Writes ``data`` to ``path`` atomically and durably: temp file, fsync, rename, fsync dir.
+    """Writes ``data`` to ``path`` atomically and durably (the one writer in ``_files``)."""
+    from veowrap._files import write_bytes_atomically
 
-    A crash leaves either the old file or the new one, never a torn or empty one, and once
-    this returns the file survives a power cut.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fchmod(file.fileno(), 0o644)  # a handle holds no secret; mkstemp makes 0o600
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(directory)  # makes the rename itself durable
-    finally:
-        os.close(directory)
+    write_bytes_atomically(path, data, overwrite=True, mode=0o644)
