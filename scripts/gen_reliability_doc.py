@@ -53,13 +53,28 @@ is then saved to a fresh directory. Besides its own expected outcome, every row 
    client, so the error carries the `.request` instead.
 4. **Bounded time**: `generate` returns within its deadline plus {slack} s; `save` within
    {save_bound:.2f} s (attempts × download stall timeout + retry delays + slack).
+5. **No credential at a foreign host**: the hostile rows that redirect downloads to a second
+   origin (`RecordingServer`, the emulator's media origin) check that no API key or token
+   reached it, and the echoed-credential rows search every exception, chain, log line and event.
+
+The hostile rows (`tests/faults/scenarios_hostile.py`) were written from an independent review
+that broke these promises: creates accepted and then answered 500/502/504/408, headers and
+bodies trickled past the deadline, bodies cut with no `Content-Length`, HTML/JSON/gzip/empty
+bodies in place of a video, echoed credentials, compression bombs, foreign redirects and
+`Retry-After: 1e9`. pytest's terminal summary prints the figures of each run: the most paid
+submissions for one request, partial files left, credentials seen by a foreign origin and the
+worst return past a deadline.
+
+**Attacks** (`tests/attack/`): suites written by an independent attacker against their own
+raw-socket servers — redirect loops on creates, 40+ ways to answer a create, HTTP/1.1 oddities,
+credentials echoed into every field of every answer, stalls and trickles on every call.
 
 Fast settings keep the whole matrix to seconds: `PollSchedule.fixed(0.02)`,
-`RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.05, jitter=0)`, emulator latency
+`RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.2, jitter=0)`, emulator latency
 {latency} s, download stall timeout {download_timeout} s, client timeout {client_timeout} ms in
 the read-timeout rows. Disk-full and permission-denied faults are injected at the file layer
-(`os.fsync`/`os.replace` as seen by `veowrap._download`), because a read-only directory does not
-stop root.
+(`os.fsync`/`os.replace`/`os.link` as seen by `veowrap._files`), because a read-only
+directory does not stop root.
 
 **Secrets** (`tests/faults/test_secrets.py`): a subset of the matrix runs with a recognisable
 API key and bearer token; every log record at every level (veowrap, google-genai, httpx, the root

@@ -23,7 +23,7 @@ def emu() -> Iterator[VeoEmulator]:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
     from .scenarios import SCENARIOS
-    from .test_matrix import RAN
+    from .test_matrix import MEASURED, RAN
 
     if not RAN:
         return
@@ -33,3 +33,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any)
         f"fault matrix: {len(SCENARIOS)} scenarios over {len(routes)} routes "
         f"({', '.join(routes)}); {len(RAN)} row runs (sync + async) executed this session"
     )
+    if MEASURED:
+        worst = max(MEASURED, key=lambda row: row[2])
+        terminalreporter.write_line(
+            f"figures: most paid submissions for one request {max(m[1] for m in MEASURED)}; "
+            f"partial files left {sum(m[3] for m in MEASURED)}; credentials seen by a foreign "
+            f"origin {sum(m[4] for m in MEASURED)}; worst return past the deadline "
+            f"{max(0.0, worst[2]):.2f} s ({worst[0]})"
+        )

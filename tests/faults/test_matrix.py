@@ -36,6 +36,9 @@ from .scenarios import SCENARIOS, Scenario
 
 #: Row ids run in this session (read by the terminal summary in conftest.py).
 RAN: list[str] = []
+#: What each run measured, for the figures in the terminal summary (and docs/reliability.md):
+#: (row id, accepted submissions, seconds past the deadline, partial files, foreign sightings).
+MEASURED: list[tuple[str, int, float, int, int]] = []
 
 
 def _cases() -> Iterator[Any]:
@@ -82,6 +85,11 @@ def test_row(
     finally:
         h.close()
     problems = check(row, run, h, emu)
+    partial = sum(not complete_video(path) for path in h.destination_files())
+    foreign = emu.credentials_seen_by_media
+    MEASURED.append(
+        (row.id, emu.accepted_submissions, run.generate_seconds - row.timeout, partial, foreign)
+    )
     assert not problems, "\n".join(problems)
 
 
