@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import filecmp
 import logging
-import os
 import queue
 import secrets
 import threading
@@ -636,20 +635,14 @@ def summarize(items: Iterable[BatchItem], wall_seconds: float) -> BatchSummary:
 
 
 def _link_no_clobber(staging: Path, target: Path, handle: OperationHandle) -> None:
+    from veowrap._files import place  # the one no-clobber placement
+
     try:
-        os.link(staging, target)
-        return
+        place(staging, target, overwrite=False)
     except FileExistsError:
         if target.is_file() and filecmp.cmp(staging, target, shallow=False):
             return  # already there, byte for byte: this item's own video
         raise _exists(target, handle) from None
-    except OSError:
-        pass  # a file system without hard links: the next best thing
-    if target.exists() or target.is_symlink():
-        if target.is_file() and filecmp.cmp(staging, target, shallow=False):
-            return
-        raise _exists(target, handle)
-    os.replace(staging, target)
 
 
 def _exists(target: Path, handle: OperationHandle) -> DestinationExistsError:
