@@ -6,13 +6,17 @@ import functools
 from collections.abc import AsyncIterator, Iterable, Sequence
 from os import PathLike
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tenacity
+from typing_extensions import Unpack
 
 from veowrap._batch import BatchItem, build_runner
+from veowrap._batch_options import BatchOptions
 from veowrap._bounded import call_within_async
 from veowrap._core.plan import Call, Plan, Sleep
+from veowrap._core.retrying import RetryPolicy
+from veowrap._core.schedule import PollSchedule
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
 from veowrap._generator_base import BaseGenerator, EventHook
@@ -20,8 +24,13 @@ from veowrap._handle import OperationHandle
 from veowrap._journal import Journal
 from veowrap._progress import attach_progress
 from veowrap._request import VideoRequest
+from veowrap._request_fields import RequestOptions
 from veowrap._result import GenerationResult
-from veowrap.backends._protocol import AsyncBackend
+from veowrap.backends._protocol import AsyncBackend, AsyncClosable
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
+    from google.genai import Client
 
 __all__ = ["AsyncVideoGenerator"]
 
@@ -38,12 +47,38 @@ class AsyncVideoGenerator(BaseGenerator):
 
     def __init__(
         self,
-        client: Any = None,
+        client: Client | None = None,
         *,
         backend: AsyncBackend | str | None = None,
-        **settings: Any,
-    ):
-        super().__init__(backend, client=client, **settings)
+        api_key: str | None = None,
+        vertexai: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Credentials | None = None,
+        model: str | None = None,
+        poll_schedule: PollSchedule | None = None,
+        retry_policy: RetryPolicy | None = None,
+        timeout: float | None = 900.0,
+        strict: bool = True,
+        max_cost_usd: float | None = None,
+        allow_unknown_cost: bool = False,
+    ) -> None:
+        super().__init__(
+            backend,
+            client=client,
+            api_key=api_key,
+            vertexai=vertexai,
+            project=project,
+            location=location,
+            credentials=credentials,
+            model=model,
+            poll_schedule=poll_schedule,
+            retry_policy=retry_policy,
+            timeout=timeout,
+            strict=strict,
+            max_cost_usd=max_cost_usd,
+            allow_unknown_cost=allow_unknown_cost,
+        )
 
     async def generate(
         self,
@@ -54,7 +89,7 @@ class AsyncVideoGenerator(BaseGenerator):
         cancel_on_timeout: bool = False,
         budget: float | None = None,
         progress: bool = False,
-        **fields: Any,
+        **fields: Unpack[RequestOptions],
     ) -> GenerationResult:
         """Submits a request and waits for its videos. See :meth:`VideoGenerator.generate`."""
         request = self._request(prompt, fields)
@@ -69,7 +104,7 @@ class AsyncVideoGenerator(BaseGenerator):
         on_event: EventHook | None = None,
         budget: float | None = None,
         timeout: float | None = None,
-        **fields: Any,
+        **fields: Unpack[RequestOptions],
     ) -> OperationHandle:
         """Submits a request and returns its handle, without waiting for the video.
 
@@ -162,17 +197,16 @@ class AsyncVideoGenerator(BaseGenerator):
         return runner.run()
 
     async def generate_all(
-        self, requests: Iterable[VideoRequest | str], **options: Any
+        self, requests: Iterable[VideoRequest | str], **options: Unpack[BatchOptions]
     ) -> list[BatchItem]:
-        """Like :meth:`generate_many`, collected into a list in input order."""
+        """Like :meth:`generate_many` (same options), collected into a list in input order."""
         items = [item async for item in self.generate_many(requests, **options)]
         return sorted(items, key=lambda item: item.index)
 
     async def aclose(self) -> None:
         """Releases the backend's connections."""
-        aclose = getattr(self._backend, "aclose", None)
-        if callable(aclose):
-            await aclose()
+        if isinstance(self._backend, AsyncClosable):
+            await self._backend.aclose()
 
     async def __aenter__(self) -> AsyncVideoGenerator:
         return self

@@ -363,7 +363,7 @@ class Catalog(_Data):
     ) -> tuple[str, str]:
         where = PLATFORM_NAMES[platform]
         message = f"{info.id} is not offered on {where}."
-        live = [p for p, caps in info.platforms.items() if caps.is_live(today)]
+        live: list[Platform] = [p for p, caps in info.platforms.items() if caps.is_live(today)]
         if live:
             hint = f"Use it on {PLATFORM_NAMES[live[0]]}"
             hint += " (vertexai=True)." if live[0] == "vertex" else "."

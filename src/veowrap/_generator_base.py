@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from veowrap._core.plan import (
     Call,
@@ -32,9 +32,14 @@ from veowrap._events import Event, Submitted
 from veowrap._handle import OperationHandle, note_resumable, utcnow
 from veowrap._redact import install_filter, redact_chain, register_secrets
 from veowrap._request import VideoRequest
+from veowrap._request_fields import RequestFields, RequestOptions
 from veowrap._result import GenerationResult
-from veowrap.backends._protocol import AsyncBackend, Backend
+from veowrap.backends._protocol import AsyncBackend, Backend, HoldsSecrets, VirtualClock
 from veowrap.backends._registry import resolve_backend
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
+    from google.genai import Client
 
 __all__ = ["BaseGenerator", "EventHook", "PlanRunner"]
 
@@ -53,12 +58,12 @@ class BaseGenerator:
         self,
         backend: Backend | AsyncBackend | str | None,
         *,
-        client: Any = None,
+        client: Client | None = None,
         api_key: str | None = None,
         vertexai: bool | None = None,
         project: str | None = None,
         location: str | None = None,
-        credentials: Any = None,
+        credentials: Credentials | None = None,
         model: str | None = None,
         poll_schedule: PollSchedule | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -84,15 +89,15 @@ class BaseGenerator:
         self.strict = strict
         self.max_cost_usd = max_cost_usd
         self.allow_unknown_cost = allow_unknown_cost
-        # A backend may supply its own clock and sleeps (FakeBackend: virtual time).
-        clock = getattr(self._backend, "clock", None)
-        self._clock: Callable[[], float] = clock if callable(clock) else time.monotonic
-        sleep = getattr(self._backend, "sleep", None)
-        self._sleep: Callable[[float], None] = sleep if callable(sleep) else time.sleep
-        sleep_async = getattr(self._backend, "sleep_async", None)
-        self._sleep_async: Callable[[float], Awaitable[None]] = (
-            sleep_async if callable(sleep_async) else asyncio.sleep
-        )
+        # A backend may keep its own time (FakeBackend: virtual time). Checked once, here.
+        self._clock: Callable[[], float] = time.monotonic
+        self._sleep: Callable[[float], None] = time.sleep
+        self._sleep_async: Callable[[float], Awaitable[None]] = asyncio.sleep
+        if isinstance(self._backend, VirtualClock):
+            self._clock = self._backend.clock
+            self._sleep = self._backend.sleep
+            self._sleep_async = self._backend.sleep_async
+        self._secrets = self._backend if isinstance(self._backend, HoldsSecrets) else None
         self._rand: Callable[[], float] = random.random
         # Calls are bounded by their deadline on real time only; a backend with its own clock
         # (virtual time) answers at once.
@@ -106,10 +111,11 @@ class BaseGenerator:
 
     # -- building requests and plans ----------------------------------------------------------
 
-    def _request(self, prompt: str | VideoRequest | None, fields: dict[str, Any]) -> VideoRequest:
+    def _request(self, prompt: str | VideoRequest | None, fields: RequestOptions) -> VideoRequest:
         if isinstance(prompt, VideoRequest):
             if fields:
-                return VideoRequest(**{**_fields_of(prompt), **fields})
+                merged: dict[str, Any] = {**_fields_of(prompt), **fields}
+                return VideoRequest(**cast("RequestFields", merged))
             return prompt
         if prompt is not None and not isinstance(prompt, str):
             raise RequestValidationError("prompt", prompt, "a string or a VideoRequest")
@@ -247,14 +253,11 @@ class BaseGenerator:
 
     def _note_secrets(self) -> None:
         """Registers the backend's current credentials for redaction (tokens are refreshed)."""
-        secrets = getattr(self._backend, "secrets", None)
-        if callable(secrets):
+        if self._secrets is not None:
             try:
-                register_secrets(secrets())
+                register_secrets(self._secrets.secrets())
             except Exception:  # reading credentials must never mask the failure being reported
                 logger.debug("could not read the backend's credentials for redaction")
-
-    # -- events -----------------------------------------------------------------------------
 
     def _emit(self, event: Event, hook: EventHook | None) -> None:
         logger.debug("%s", event)

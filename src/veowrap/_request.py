@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing_extensions import Unpack
 
 from veowrap._errors import RequestValidationError
 from veowrap._media import ImageInput, VideoInput
 
+if TYPE_CHECKING:
+    from veowrap._request_fields import RequestFields
+
 __all__ = [
     "AspectRatio",
+    "CompressionQuality",
     "MaskMode",
     "PersonGeneration",
     "ReferenceImage",
+    "ResizeMode",
     "Resolution",
     "VideoMask",
     "VideoRequest",
@@ -26,6 +32,8 @@ AspectRatio = Literal["16:9", "9:16"]
 Resolution = Literal["360p", "720p", "1080p", "4k"]
 PersonGeneration = Literal["allow_all", "allow_adult", "dont_allow"]
 MaskMode = Literal["insert", "remove", "remove_static", "outpaint"]
+CompressionQuality = Literal["optimized", "lossless"]
+ResizeMode = Literal["crop", "pad"]
 
 _MAX_PROMPT_CHARS = 8_000  # Veo counts 1,024 tokens; the catalog checks tokens per model.
 
@@ -99,8 +107,8 @@ class VideoRequest(_Frozen):
     generate_audio: bool | None = None
     enhance_prompt: bool | None = None
     output_gcs_uri: str | None = None
-    compression_quality: Literal["optimized", "lossless"] | None = None
-    resize_mode: Literal["crop", "pad"] | None = None
+    compression_quality: CompressionQuality | None = None
+    resize_mode: ResizeMode | None = None
     labels: dict[str, str] | None = None
     webhook: Webhook | None = None
 
@@ -109,6 +117,9 @@ class VideoRequest(_Frozen):
     reference_images: tuple[ReferenceImage, ...] = Field(default=(), max_length=3)
     video: VideoInput | None = None
     mask: VideoMask | None = None
+
+    def __init__(self, /, **fields: Unpack[RequestFields]) -> None:
+        super().__init__(**fields)
 
     @field_validator("prompt", "negative_prompt")
     @classmethod

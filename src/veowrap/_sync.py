@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from os import PathLike
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tenacity
+from typing_extensions import Unpack
 
 from veowrap._batch import BatchItem, iterate_in_thread
+from veowrap._batch_options import BatchOptions
 from veowrap._bounded import call_within
 from veowrap._core.plan import Call, Plan, Sleep
+from veowrap._core.retrying import RetryPolicy
+from veowrap._core.schedule import PollSchedule
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
 from veowrap._generator_base import BaseGenerator, EventHook
 from veowrap._handle import OperationHandle
+from veowrap._journal import Journal
 from veowrap._progress import attach_progress
 from veowrap._request import VideoRequest
+from veowrap._request_fields import RequestOptions
 from veowrap._result import GenerationResult
-from veowrap.backends._protocol import Backend
+from veowrap.backends._protocol import Backend, Closable
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
+    from google.genai import Client
 
 __all__ = ["VideoGenerator"]
 
@@ -55,9 +66,39 @@ class VideoGenerator(BaseGenerator):
     _flavour = "sync"
 
     def __init__(
-        self, client: Any = None, *, backend: Backend | str | None = None, **settings: Any
-    ):
-        super().__init__(backend, client=client, **settings)
+        self,
+        client: Client | None = None,
+        *,
+        backend: Backend | str | None = None,
+        api_key: str | None = None,
+        vertexai: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Credentials | None = None,
+        model: str | None = None,
+        poll_schedule: PollSchedule | None = None,
+        retry_policy: RetryPolicy | None = None,
+        timeout: float | None = 900.0,
+        strict: bool = True,
+        max_cost_usd: float | None = None,
+        allow_unknown_cost: bool = False,
+    ) -> None:
+        super().__init__(
+            backend,
+            client=client,
+            api_key=api_key,
+            vertexai=vertexai,
+            project=project,
+            location=location,
+            credentials=credentials,
+            model=model,
+            poll_schedule=poll_schedule,
+            retry_policy=retry_policy,
+            timeout=timeout,
+            strict=strict,
+            max_cost_usd=max_cost_usd,
+            allow_unknown_cost=allow_unknown_cost,
+        )
 
     def generate(
         self,
@@ -68,7 +109,7 @@ class VideoGenerator(BaseGenerator):
         cancel_on_timeout: bool = False,
         budget: float | None = None,
         progress: bool = False,
-        **fields: Any,
+        **fields: Unpack[RequestOptions],
     ) -> GenerationResult:
         """Submits a request and waits for its videos.
 
@@ -80,7 +121,8 @@ class VideoGenerator(BaseGenerator):
             budget: Refuse, before submitting, a request estimated to cost more (USD).
             progress: Show a live progress bar (tqdm.auto: a widget in Jupyter); needs
                 ``veowrap[cli]``.
-            **fields: Any :class:`VideoRequest` field, e.g. ``model=``, ``duration_seconds=``.
+            **fields: Any :class:`VideoRequest` field except ``prompt``, e.g. ``model=``,
+                ``duration_seconds=``; type checkers know each one (:class:`RequestOptions`).
 
         Raises:
             RequestValidationError: Bad input, before any network call.
@@ -102,7 +144,7 @@ class VideoGenerator(BaseGenerator):
         on_event: EventHook | None = None,
         budget: float | None = None,
         timeout: float | None = None,
-        **fields: Any,
+        **fields: Unpack[RequestOptions],
     ) -> OperationHandle:
         """Submits a request and returns its handle at once, without waiting.
 
@@ -154,32 +196,69 @@ class VideoGenerator(BaseGenerator):
     def generate_many(
         self,
         requests: Iterable[VideoRequest | str],
-        **options: Any,
+        *,
+        keys: Sequence[str | None] | None = None,
+        concurrency: int = 4,
+        requests_per_minute: float | None = None,
+        journal: Journal | str | PathLike[str] | None = None,
+        output_dir: str | PathLike[str] | None = None,
+        timeout: float | None = None,
+        on_event: EventHook | None = None,
+        resend_uncertain: bool = False,
+        retry_failed: bool = False,
+        budget: float | None = None,
+        overwrite: bool = False,
     ) -> Iterator[BatchItem]:
         """Generates many videos; yields each item's outcome as it completes.
 
-        The same batch engine as :meth:`AsyncVideoGenerator.generate_many` (same options: keys,
-        concurrency, requests_per_minute, journal, output_dir, timeout, on_event,
-        resend_uncertain, retry_failed, budget, overwrite), run on an event loop in a worker thread.
-        Validation errors are raised here, before anything is sent.
+        The same batch engine and options as :meth:`AsyncVideoGenerator.generate_many`, run on
+        an event loop in a worker thread. Validation errors are raised here, before anything is
+        sent.
+
+        Args:
+            requests: Requests (or prompts).
+            keys: A stable key per request (default: derived from each request's fingerprint).
+            concurrency: Jobs in flight at once.
+            requests_per_minute: Pace submissions at this rate (your quota).
+            journal: A SQLite file (or :class:`~veowrap.Journal`) that makes the batch
+                resumable and safe to rerun.
+            output_dir: Save each item's videos as ``<output_dir>/<key>.mp4``.
+            timeout: Seconds each item may wait for its operation.
+            on_event: Receives every item's events.
+            resend_uncertain: Re-send items whose earlier submission is uncertain.
+            retry_failed: Re-submit items recorded as failed in the journal.
+            budget: Refuse the whole batch, before anything is sent, if its estimate is higher.
+            overwrite: Replace files already at the items' destinations.
         """
         from veowrap._async import AsyncVideoGenerator
 
         sibling = AsyncVideoGenerator(backend=self._backend, **self._settings())  # type: ignore[arg-type]
-        batch = sibling.generate_many(requests, **options)  # validates now, in this thread
+        batch = sibling.generate_many(  # validates now, in this thread
+            requests,
+            keys=keys,
+            concurrency=concurrency,
+            requests_per_minute=requests_per_minute,
+            journal=journal,
+            output_dir=output_dir,
+            timeout=timeout,
+            on_event=on_event,
+            resend_uncertain=resend_uncertain,
+            retry_failed=retry_failed,
+            budget=budget,
+            overwrite=overwrite,
+        )
         return iterate_in_thread(batch)
 
     def generate_all(
-        self, requests: Iterable[VideoRequest | str], **options: Any
+        self, requests: Iterable[VideoRequest | str], **options: Unpack[BatchOptions]
     ) -> list[BatchItem]:
-        """Like :meth:`generate_many`, collected into a list in input order."""
+        """Like :meth:`generate_many` (same options), collected into a list in input order."""
         return sorted(self.generate_many(requests, **options), key=lambda item: item.index)
 
     def close(self) -> None:
         """Releases the backend's connections."""
-        close = getattr(self._backend, "close", None)
-        if callable(close):
-            close()
+        if isinstance(self._backend, Closable):
+            self._backend.close()
 
     def __enter__(self) -> VideoGenerator:
         return self

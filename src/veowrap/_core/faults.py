@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from veowrap._errors import (
     ConfigurationError,
@@ -298,9 +298,11 @@ def _headers_of(error: BaseException) -> Mapping[str, str]:
         response = getattr(error, "response", None) or getattr(error, "raw_response", None)
         headers = getattr(response, "headers", None)
     if isinstance(headers, Mapping):
-        return headers
-    items = getattr(headers, "items", None)  # urllib's email.message.Message is no Mapping
-    return dict(items()) if callable(items) else {}
+        return cast("Mapping[str, str]", headers)
+    items: Callable[[], Iterable[tuple[object, object]]] | None = getattr(
+        headers, "items", None
+    )  # urllib's email.message.Message is no Mapping
+    return {str(key): str(value) for key, value in items()} if items is not None else {}
 
 
 def _body_of(error: BaseException) -> Any:

@@ -10,7 +10,15 @@ from veowrap._core.status import VideoRef
 from veowrap._handle import OperationHandle, Platform, Route
 from veowrap._request import VideoRequest
 
-__all__ = ["AsyncBackend", "Backend", "VideoStream"]
+__all__ = [
+    "AsyncBackend",
+    "AsyncClosable",
+    "Backend",
+    "Closable",
+    "HoldsSecrets",
+    "VideoStream",
+    "VirtualClock",
+]
 
 
 class VideoStream(Protocol):
@@ -80,4 +88,55 @@ class AsyncBackend(_Common, Protocol):
 
     async def cancel_async(self, handle: OperationHandle) -> None:
         """Asks the service to cancel the operation."""
+        ...
+
+
+# Optional abilities. A generator checks for each once, when it is built.
+
+
+@runtime_checkable
+class VirtualClock(Protocol):
+    """A backend that keeps its own time (the fake backend's virtual clock).
+
+    A generator driving one reads this clock and sleeps through it, so tests of long waits
+    finish at once; calls are then not bounded on real time.
+    """
+
+    def clock(self) -> float:
+        """Seconds on the backend's clock (monotonic)."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Lets ``seconds`` pass on the backend's clock."""
+        ...
+
+    async def sleep_async(self, seconds: float) -> None:
+        """Lets ``seconds`` pass on the backend's clock, from async code."""
+        ...
+
+
+@runtime_checkable
+class HoldsSecrets(Protocol):
+    """A backend that can name the credentials it sends, so they are redacted everywhere."""
+
+    def secrets(self) -> tuple[str, ...]:
+        """The API keys and tokens in use now (tokens are refreshed)."""
+        ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A backend with connections to release."""
+
+    def close(self) -> None:
+        """Releases the backend's connections."""
+        ...
+
+
+@runtime_checkable
+class AsyncClosable(Protocol):
+    """A backend with async connections to release."""
+
+    async def aclose(self) -> None:
+        """Releases the backend's async connections."""
         ...

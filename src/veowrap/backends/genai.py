@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -265,8 +265,11 @@ class GenAIBackend:
     async def aclose(self) -> None:
         """Closes the download connections, and the async client's if veowrap built it."""
         self._fetcher.close()
-        aclose = getattr(self._client.aio, "aclose", None) if self._owns_client else None
-        if callable(aclose):
+        # Older google-genai 2.x async clients have no aclose().
+        aclose: Callable[[], Awaitable[None]] | None = (
+            getattr(self._client.aio, "aclose", None) if self._owns_client else None
+        )
+        if aclose is not None:
             await aclose()
 
     def __repr__(self) -> str:
