@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from veowrap import backends, events
     from veowrap._async import AsyncVideoGenerator
     from veowrap._batch import BatchItem, BatchSummary, summarize
+    from veowrap._batch_options import BatchOptions
     from veowrap._catalog import ModelCapabilities, capabilities, check_request, models
     from veowrap._core.retrying import RetryPolicy
     from veowrap._core.schedule import PollSchedule
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         DestinationError,
         DestinationExistsError,
         DownloadError,
+        JobError,
         JournalError,
         OperationCancelledError,
         OperationFailedError,
@@ -41,15 +43,19 @@ if TYPE_CHECKING:
         OperationTimeoutError,
         QuotaExceededError,
         RequestValidationError,
+        ServiceRejectedError,
         ServiceUnavailableError,
         SubmissionUncertainError,
+        TransientError,
         UnsupportedCapabilityError,
+        UsageError,
         VeowrapError,
     )
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
     from veowrap._media import Image, Video
     from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
+    from veowrap._request_fields import RequestFields, RequestOptions
     from veowrap._request_files import load_requests
     from veowrap._result import GeneratedVideo, GenerationResult
     from veowrap._sync import VideoGenerator
@@ -99,6 +105,13 @@ _EXPORTS = {
     "SubmissionUncertainError": "veowrap._errors",
     "UnsupportedCapabilityError": "veowrap._errors",
     "VeowrapError": "veowrap._errors",
+    "JobError": "veowrap._errors",
+    "ServiceRejectedError": "veowrap._errors",
+    "TransientError": "veowrap._errors",
+    "UsageError": "veowrap._errors",
+    "BatchOptions": "veowrap._batch_options",
+    "RequestFields": "veowrap._request_fields",
+    "RequestOptions": "veowrap._request_fields",
     "DoctorReport": "veowrap._doctor",
     "doctor": "veowrap._doctor",
     "get_backend": "veowrap.backends._registry",
@@ -109,6 +122,7 @@ _SUBMODULES = {"backends", "events"}
 __all__ = [
     "AsyncVideoGenerator",
     "BatchItem",
+    "BatchOptions",
     "BatchSummary",
     "BudgetExceededError",
     "ConfigurationError",
@@ -121,6 +135,7 @@ __all__ = [
     "GeneratedVideo",
     "GenerationResult",
     "Image",
+    "JobError",
     "Journal",
     "JournalError",
     "ModelCapabilities",
@@ -133,11 +148,16 @@ __all__ = [
     "PollSchedule",
     "QuotaExceededError",
     "ReferenceImage",
+    "RequestFields",
+    "RequestOptions",
     "RequestValidationError",
     "RetryPolicy",
+    "ServiceRejectedError",
     "ServiceUnavailableError",
     "SubmissionUncertainError",
+    "TransientError",
     "UnsupportedCapabilityError",
+    "UsageError",
     "VeowrapError",
     "Video",
     "VideoGenerator",

@@ -24,6 +24,7 @@ __all__ = [
     "DestinationError",
     "DestinationExistsError",
     "DownloadError",
+    "JobError",
     "JournalError",
     "OperationCancelledError",
     "OperationFailedError",
@@ -31,9 +32,12 @@ __all__ = [
     "OperationTimeoutError",
     "QuotaExceededError",
     "RequestValidationError",
+    "ServiceRejectedError",
     "ServiceUnavailableError",
     "SubmissionUncertainError",
+    "TransientError",
     "UnsupportedCapabilityError",
+    "UsageError",
     "VeowrapError",
 ]
 
@@ -82,12 +86,38 @@ def _rebuild(cls: type[VeowrapError], state: dict[str, Any]) -> VeowrapError:
     return error
 
 
-class ConfigurationError(VeowrapError):
+# -- tiers: what the caller should do about an error ----------------------------------------
+
+
+class UsageError(VeowrapError):
+    """The call or the set-up must change: retrying it as it is will fail the same way.
+
+    Bad input, a budget, missing configuration, a capability the platform lacks, a destination
+    or journal that cannot be used, or a request the service itself refused (HTTP 400).
+    """
+
+
+class JobError(VeowrapError):
+    """The job ran (or was looked for) and ended without videos: failed, cancelled, filtered,
+    timed out or not found. ``handle``, when set, names the operation."""
+
+
+class TransientError(VeowrapError):
+    """Trouble that may pass: quota, an unavailable service, an uncertain submission, a
+    download. Try again later; ``handle``, when set, resumes the work without paying again."""
+
+
+# -- usage errors ---------------------------------------------------------------------------
+
+
+class ConfigurationError(UsageError):
     """veowrap cannot tell which platform or credentials to use, or they are inconsistent."""
 
 
-class RequestValidationError(VeowrapError, ValueError):
-    """A request was refused before any network call.
+class RequestValidationError(UsageError, ValueError):
+    """A request was refused by veowrap itself, before any network call.
+
+    A request the *service* refused is a :class:`ServiceRejectedError` instead.
 
     Attributes:
         field: The request field at fault (dotted for nested fields).
@@ -115,11 +145,11 @@ class RequestValidationError(VeowrapError, ValueError):
         super().__init__(message, hint=hint)
 
 
-class UnsupportedCapabilityError(VeowrapError):
+class UnsupportedCapabilityError(UsageError):
     """The chosen platform, model, route or installed package cannot do what was asked."""
 
 
-class BudgetExceededError(VeowrapError):
+class BudgetExceededError(UsageError):
     """A request or batch would cost more than the budget allows; nothing was submitted.
 
     Attributes:
@@ -136,7 +166,37 @@ class BudgetExceededError(VeowrapError):
         )
 
 
-class QuotaExceededError(VeowrapError):
+class ServiceRejectedError(UsageError):
+    """The service refused the request as invalid (HTTP 400) after veowrap's own checks passed.
+
+    Nothing was started and nothing is billed. veowrap's catalog did not know the rule the
+    service applied: the message is the service's own.
+
+    Attributes:
+        status_code: The HTTP status (400).
+        model: The model the request was for, when known.
+        service_message: What the service said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        model: str | None = None,
+        service_message: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.model = model
+        self.service_message = redact(service_message)
+        super().__init__(message, hint=hint)
+
+
+# -- transient errors -----------------------------------------------------------------------
+
+
+class QuotaExceededError(TransientError):
     """The service refused the call for quota or rate reasons (HTTP 429) after retries.
 
     Attributes:
@@ -155,11 +215,11 @@ class QuotaExceededError(VeowrapError):
         super().__init__(message, hint=hint, handle=handle)
 
 
-class ServiceUnavailableError(VeowrapError):
+class ServiceUnavailableError(TransientError):
     """The service kept failing (5xx, connection errors, timeouts) until retries ran out."""
 
 
-class SubmissionUncertainError(VeowrapError):
+class SubmissionUncertainError(TransientError):
     """A create call may or may not have been accepted, so it was not retried.
 
     The request was sent but no answer that proves a refusal arrived: a reset connection, a
@@ -182,7 +242,10 @@ class SubmissionUncertainError(VeowrapError):
         return f"{super()._render()} (request fingerprint: {self.fingerprint[:16]})"
 
 
-class OperationFailedError(VeowrapError):
+# -- job errors -----------------------------------------------------------------------------
+
+
+class OperationFailedError(JobError):
     """The operation finished with an error reported by the service.
 
     Attributes:
@@ -206,7 +269,7 @@ class OperationCancelledError(OperationFailedError):
     """The operation was cancelled before it produced a video."""
 
 
-class ContentFilteredError(VeowrapError):
+class ContentFilteredError(JobError):
     """Every video of the operation was withheld by the service's safety filters.
 
     Filtered videos are not billed.
@@ -233,25 +296,28 @@ class ContentFilteredError(VeowrapError):
         )
 
 
-class OperationTimeoutError(VeowrapError):
+class OperationTimeoutError(JobError):
     """The deadline passed before the operation finished. The operation may still be running.
 
     ``handle`` resumes the wait: ``generator.wait(error.handle)``.
     """
 
 
-class OperationNotFoundError(VeowrapError):
+class OperationNotFoundError(JobError):
     """The service does not know the operation (wrong name, other project, or expired).
 
     Generated videos and their operations are kept for about two days.
     """
 
 
-class DownloadError(VeowrapError):
+# -- files: a failed download may pass; a destination or journal must change -----------------
+
+
+class DownloadError(TransientError):
     """A finished video could not be saved. Nothing partial is left at the destination."""
 
 
-class DestinationError(VeowrapError):
+class DestinationError(UsageError):
     """A destination cannot take the videos: not creatable, not writable, or not a directory.
 
     Raised before anything is submitted when the destination is known up front (the CLI's
@@ -282,7 +348,7 @@ class DestinationExistsError(DestinationError, DownloadError):
     """
 
 
-class JournalError(VeowrapError):
+class JournalError(UsageError):
     """A batch journal cannot be used: corrupt, locked, unreadable, foreign or from a newer
     veowrap.
 

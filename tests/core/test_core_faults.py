@@ -25,6 +25,7 @@ from veowrap._errors import (
     OperationNotFoundError,
     QuotaExceededError,
     RequestValidationError,
+    ServiceRejectedError,
     ServiceUnavailableError,
     SubmissionUncertainError,
     UnsupportedCapabilityError,
@@ -392,7 +393,7 @@ ERROR_TABLE: list[tuple[str, Factory, Phase, type[VeowrapError], dict[str, Any]]
     ("400-api-key-poll", lambda: api_error(400, "API key not valid."),
      "poll", ConfigurationError, {"handle": HANDLE}),
     ("400-submit", lambda: api_error(400, "duration_seconds must be 4, 6 or 8"),
-     "submit", RequestValidationError, {"field": "request", "value": "veo-3.1"}),
+     "submit", ServiceRejectedError, {"status_code": 400, "model": "veo-3.1"}),
     ("400-poll", lambda: api_error(400, "bad name"), "poll", VeowrapError, {"handle": HANDLE}),
     ("409-submit", lambda: api_error(409), "submit", VeowrapError, {}),
     ("500-submit", lambda: api_error(500),
@@ -466,7 +467,9 @@ def test_404_submit_hint_names_the_model() -> None:
 
 def test_400_submit_keeps_the_service_message() -> None:
     error = classify(api_error(400, "fps must be 24"), "submit").error(model="veo-3.1")
-    assert isinstance(error, RequestValidationError)
+    assert isinstance(error, ServiceRejectedError)
+    assert not isinstance(error, RequestValidationError)  # that one means "before any call"
+    assert error.service_message == "fps must be 24"
     assert "fps must be 24" in str(error)
 
 

@@ -43,6 +43,7 @@ from veowrap._errors import (
     OperationTimeoutError,
     QuotaExceededError,
     RequestValidationError,
+    ServiceRejectedError,
     ServiceUnavailableError,
     SubmissionUncertainError,
     UnsupportedCapabilityError,
@@ -566,7 +567,7 @@ SUBMIT_ERRORS: list[tuple[str, BaseException, type[VeowrapError], dict[str, Any]
     ("429", api_error(429, retry_after="9"), QuotaExceededError, {"retry_after": 9.0}),
     ("503", api_error(503), ServiceUnavailableError, {}),
     ("connect", httpx2.ConnectError("refused", request=_REQ), ServiceUnavailableError, {}),
-    ("400", api_error(400), RequestValidationError, {"field": "request"}),
+    ("400", api_error(400), ServiceRejectedError, {"status_code": 400}),
     ("404", api_error(404), UnsupportedCapabilityError, {}),
 ]  # fmt: skip
 

@@ -18,7 +18,7 @@ from veowrap._errors import (
     ConfigurationError,
     OperationNotFoundError,
     QuotaExceededError,
-    RequestValidationError,
+    ServiceRejectedError,
     ServiceUnavailableError,
     SubmissionUncertainError,
     UnsupportedCapabilityError,
@@ -225,13 +225,14 @@ class Verdict:
                     handle=handle,
                 )
             if status == 400 and phase == "submit":
-                return RequestValidationError(
-                    "request",
-                    model,
-                    "what the service accepts for this model",
-                    reason=f"the service refused it: {fault.message}",
+                return ServiceRejectedError(
+                    f"The service refused the request{f' for {model}' if model else ''}: "
+                    f"{fault.message}",
+                    status_code=status,
+                    model=model,
+                    service_message=fault.message,
                     hint="Change the field the message names; veowrap.capabilities(model) lists "
-                    "what the model takes.",
+                    "what the model takes. Nothing was started or billed.",
                 )
             return VeowrapError(text, handle=handle)
         if fault.kind == "auth":

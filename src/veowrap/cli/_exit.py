@@ -5,16 +5,16 @@ from __future__ import annotations
 import socket
 
 from veowrap._errors import (
-    BudgetExceededError,
     ConfigurationError,
     ContentFilteredError,
     DestinationError,
     DownloadError,
+    JobError,
     JournalError,
     OperationFailedError,
     OperationTimeoutError,
-    RequestValidationError,
     UnsupportedCapabilityError,
+    UsageError,
     VeowrapError,
 )
 
@@ -42,7 +42,8 @@ Exit codes:
   0    success
   1    unexpected error (a bug: rerun with --debug and report it)
   2    usage error (bad option or argument)
-  3    request refused before sending (RequestValidationError, BudgetExceededError)
+  3    request refused: by veowrap before sending (RequestValidationError,
+       BudgetExceededError) or by the service (ServiceRejectedError, HTTP 400)
   4    every video withheld by safety filters (ContentFilteredError; not billed)
   5    the operation failed or was cancelled (OperationFailedError)
   6    deadline passed; the job may still run (OperationTimeoutError; handle saved)
@@ -65,27 +66,34 @@ def exit_code_for(error: BaseException) -> int:
     """
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
-    if isinstance(error, ContentFilteredError):
-        return ExitCode.FILTERED
-    if isinstance(error, OperationFailedError):
-        return ExitCode.FAILED
-    if isinstance(error, OperationTimeoutError):
-        return ExitCode.TIMEOUT
-    if isinstance(error, RequestValidationError | BudgetExceededError):
-        return ExitCode.VALIDATION
-    if isinstance(error, ConfigurationError | UnsupportedCapabilityError):
-        return ExitCode.CONFIGURATION
-    if isinstance(error, DestinationError | JournalError):
-        return ExitCode.LOCAL_FILES
-    if isinstance(error, DownloadError) and _caused_by_the_file_system(error):
-        return ExitCode.LOCAL_FILES  # a full disk, not the service
     if isinstance(error, VeowrapError):
-        return ExitCode.SERVICE
+        return _exit_code_for_tier(error)
     if is_network_error(error):
         return ExitCode.SERVICE
     if isinstance(error, OSError):
         return ExitCode.LOCAL_FILES
     return ExitCode.UNEXPECTED
+
+
+def _exit_code_for_tier(error: VeowrapError) -> int:
+    # Local files first: DestinationExistsError is also a (transient) DownloadError.
+    if isinstance(error, DestinationError | JournalError):
+        return ExitCode.LOCAL_FILES
+    if isinstance(error, UsageError):
+        if isinstance(error, ConfigurationError | UnsupportedCapabilityError):
+            return ExitCode.CONFIGURATION
+        return ExitCode.VALIDATION  # the request: ours, the budget's or the service's refusal
+    if isinstance(error, JobError):
+        if isinstance(error, ContentFilteredError):
+            return ExitCode.FILTERED
+        if isinstance(error, OperationTimeoutError):
+            return ExitCode.TIMEOUT
+        if isinstance(error, OperationFailedError):
+            return ExitCode.FAILED
+        return ExitCode.SERVICE  # not found: the service no longer knows the job
+    if isinstance(error, DownloadError) and _caused_by_the_file_system(error):
+        return ExitCode.LOCAL_FILES  # a full disk, not the service
+    return ExitCode.SERVICE  # TransientError and any other service trouble
 
 
 def _caused_by_the_file_system(error: BaseException) -> bool:
