@@ -10,7 +10,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from veowrap.backends._protocol import AsyncBackend, Backend, VideoStream
+from veowrap.backends._protocol import (
+    AsyncBackend,
+    AsyncClosable,
+    Backend,
+    Closable,
+    HoldsSecrets,
+    VideoStream,
+    VirtualClock,
+)
 from veowrap.backends._registry import (
     ENTRY_POINT_GROUP,
     available_backends,
@@ -30,10 +38,14 @@ _LAZY = {"FakeBackend": "veowrap.backends.fake", "GenAIBackend": "veowrap.backen
 __all__ = [
     "ENTRY_POINT_GROUP",
     "AsyncBackend",
+    "AsyncClosable",
     "Backend",
+    "Closable",
     "FakeBackend",
     "GenAIBackend",
+    "HoldsSecrets",
     "VideoStream",
+    "VirtualClock",
     "available_backends",
     "check_not_legacy",
     "get_backend",
