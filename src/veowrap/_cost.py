@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from veowrap._catalog import Catalog, load_catalog
+from veowrap._environment import platform_from_environment
 from veowrap._errors import BudgetExceededError, RequestValidationError
 from veowrap._handle import Platform
 from veowrap._request import VideoRequest
@@ -61,10 +62,11 @@ class CostEstimate:
 
 def estimate_cost(
     request: VideoRequest,
-    model: str,
-    platform: Platform,
+    model: str | None = None,
+    platform: Platform | None = None,
     *,
     catalog: Catalog | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> CostEstimate:
     """Estimates what ``request`` costs on ``model`` and ``platform``.
 
@@ -73,21 +75,41 @@ def estimate_cost(
 
     Args:
         request: The request to price.
-        model: The model id it will be sent to.
-        platform: ``"gemini"`` or ``"vertex"``.
+        model: The model id it will be sent to (default: ``request.model``).
+        platform: ``"gemini"`` or ``"vertex"``. By default, the only platform that offers the
+            model, else the one the environment configures for ``genai.Client()``
+            (``GOOGLE_GENAI_USE_VERTEXAI``); a generator's own
+            :meth:`~veowrap.VideoGenerator.estimate_cost` knows its platform.
         catalog: A catalog to price from; the packaged one by default.
+        environ: The environment to read (``os.environ``).
 
     Returns:
         The estimate; ``amount_usd`` is ``None`` when the catalog has no price for the model,
         resolution and audio setting.
 
+    Raises:
+        RequestValidationError: No model is named, or the platform cannot be told.
+
     Example:
-        >>> e = estimate_cost(VideoRequest(prompt="a kite", duration_seconds=6),
-        ...                   "veo-3.1-generate-001", "vertex")
+        >>> e = estimate_cost(VideoRequest(prompt="a kite", duration_seconds=6,
+        ...                                model="veo-3.1-generate-001"), platform="vertex")
         >>> round(e.amount_usd, 2), e.confirmed
         (2.4, False)
     """
-    caps = (catalog or load_catalog()).capabilities(model, platform)
+    catalog = catalog or load_catalog()
+    model = model or request.model
+    if model is None:
+        raise RequestValidationError(
+            "model",
+            None,
+            "a model id",
+            reason="the request names no model",
+            hint="Set VideoRequest(model=...) or call estimate_cost(request, model); "
+            "veowrap.models() lists them.",
+        )
+    if platform is None:
+        platform = _platform_for(catalog, model, environ)
+    caps = catalog.capabilities(model, platform)
     videos = request.number_of_videos or 1
     if caps is None:
         return CostEstimate(
@@ -134,6 +156,25 @@ def estimate_cost(
         source=price.source if price is not None else None,
         confirmed=price.confirmed if price is not None else False,
         caveat=caveat,
+    )
+
+
+def _platform_for(catalog: Catalog, model: str, environ: Mapping[str, str] | None) -> Platform:
+    info = catalog.get(model)
+    offered: list[Platform] = sorted(info.platforms) if info is not None else []
+    if len(offered) == 1:
+        return offered[0]
+    configured = platform_from_environment(environ)
+    if configured is not None and (configured in offered or not offered):
+        return configured
+    raise RequestValidationError(
+        "platform",
+        None,
+        "'gemini' or 'vertex'",
+        reason=f"{model} is priced on {' and '.join(offered) or 'no platform veowrap knows'}, "
+        "and the environment configures neither",
+        hint="Pass platform='vertex' or platform='gemini', or use "
+        "generator.estimate_cost(request).",
     )
 
 

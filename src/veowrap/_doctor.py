@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from veowrap._environment import SETUP_HELP, genai_configured, uses_vertex
 from veowrap._version import __version__
-from veowrap.backends._registry import genai_configured
 from veowrap.backends.legacy import FIX_COMMAND, LEGACY_DISTRIBUTION
 
 __all__ = ["DoctorReport", "Problem", "RouteSupport", "doctor"]
@@ -48,13 +48,6 @@ _ENV_NAMES = (
     "GOOGLE_APPLICATION_CREDENTIALS",
     "GOOGLE_GEMINI_BASE_URL",
     "GOOGLE_VERTEX_BASE_URL",
-)
-_TRUE = frozenset({"1", "true"})
-_SET_KEY_HELP = (
-    "export GEMINI_API_KEY=... (Gemini API), or GOOGLE_GENAI_USE_VERTEXAI=true, "
-    "GOOGLE_CLOUD_PROJECT=... and GOOGLE_CLOUD_LOCATION=... with `gcloud auth "
-    "application-default login` (Vertex AI); or pass client=/api_key=/vertexai=True. Offline: "
-    "veowrap.testing.VeoEmulator."
 )
 
 
@@ -278,17 +271,14 @@ def _configuration(
                 "Unset the one you do not mean to use.",
             )
         )
-    flag = env.get("GOOGLE_GENAI_USE_ENTERPRISE")
-    if flag is None:
-        flag = env.get("GOOGLE_GENAI_USE_VERTEXAI")
-    vertex = (flag or "").strip().lower() in _TRUE
+    vertex = uses_vertex(env)
     if not genai_configured(environ=env):
         problems.append(
             Problem(
                 "error",
                 "Nothing configures google-genai: no API key and no Vertex AI project in the "
                 "environment (settings passed in code are not visible here).",
-                _SET_KEY_HELP,
+                SETUP_HELP,
             )
         )
         return None, "none"

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
+from typing_extensions import Unpack
+
 from veowrap._core.plan import (
     Call,
     Emit,
@@ -40,6 +42,8 @@ from veowrap.backends._registry import resolve_backend
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
     from google.genai import Client
+
+    from veowrap._cost import CostEstimate
 
 __all__ = ["BaseGenerator", "EventHook", "PlanRunner"]
 
@@ -143,13 +147,33 @@ class BaseGenerator:
 
     def _prepare(self, request: VideoRequest) -> str:
         """Runs the backend's and the catalog's checks; returns the model to use."""
-        model = request.model or self.model or self._backend.default_model()
+        model = self._model_for(request)
         self._backend.prepare(request, model)
         from veowrap._catalog import check_request  # loaded on first use: keeps import cheap
 
         for warning in check_request(request, model, self._backend.platform, strict=self.strict):
             logger.warning("%s", warning)
         return model
+
+    def estimate_cost(
+        self, request: str | VideoRequest, **fields: Unpack[RequestOptions]
+    ) -> CostEstimate:
+        """Estimates what ``request`` would cost on this generator's model and platform.
+
+        Nothing is sent. The model is the request's, else the generator's ``model``, else the
+        backend's default; the platform is the backend's.
+
+        Example:
+            >>> gen.estimate_cost("a kite", duration_seconds=6).amount_usd  # doctest: +SKIP
+            2.4
+        """
+        from veowrap._cost import estimate_cost
+
+        built = self._request(request, fields)
+        return estimate_cost(built, self._model_for(built), self._backend.platform)
+
+    def _model_for(self, request: VideoRequest) -> str:
+        return request.model or self.model or self._backend.default_model()
 
     def _check_budget(self, requests: list[VideoRequest], budget: float | None) -> None:
         """Refuses requests whose estimated total cost exceeds the budget in force."""
@@ -159,10 +183,7 @@ class BaseGenerator:
         from veowrap._cost import check_budget, estimate_cost
 
         platform = self._backend.platform
-        estimates = [
-            estimate_cost(r, r.model or self.model or self._backend.default_model(), platform)
-            for r in requests
-        ]
+        estimates = [estimate_cost(r, self._model_for(r), platform) for r in requests]
         check_budget(estimates, limit, allow_unknown=self.allow_unknown_cost)
 
     def _generation(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import veowrap
 from veowrap._cost import CostEstimate, check_budget, estimate_cost
 from veowrap._errors import BudgetExceededError, RequestValidationError
 from veowrap._handle import Platform
@@ -160,3 +161,59 @@ def test_end_to_end_batch_guard() -> None:
     check_budget(estimates, 38.40)
     with pytest.raises(BudgetExceededError):
         check_budget(estimates, 38.39)
+
+
+# -- the model and platform, when not given --------------------------------------------------
+
+VERTEX_ENV = {"GOOGLE_GENAI_USE_VERTEXAI": "true", "GOOGLE_CLOUD_PROJECT": "p"}
+GEMINI_ENV = {"GEMINI_API_KEY": "k"}
+
+
+@pytest.mark.parametrize(
+    ("model", "environ", "platform"),
+    [
+        ("veo-3.1-generate-001", {}, "vertex"),  # offered on Vertex AI only
+        ("veo-3.1-generate-preview", VERTEX_ENV, "vertex"),
+        ("veo-3.1-generate-preview", GEMINI_ENV, "gemini"),
+        ("not-in-the-catalog", GEMINI_ENV, "gemini"),
+    ],
+)
+def test_estimate_cost_takes_the_model_from_the_request_and_guesses_the_platform(
+    model: str, environ: dict[str, str], platform: str
+) -> None:
+    estimate = estimate_cost(VideoRequest(prompt="x", model=model), environ=environ)
+    assert (estimate.model, estimate.platform) == (model, platform)
+
+
+def test_estimate_cost_without_a_model_names_the_field() -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        estimate_cost(VideoRequest(prompt="x"))
+    assert caught.value.field == "model"
+
+
+def test_estimate_cost_refuses_to_guess_an_ambiguous_platform() -> None:
+    request = VideoRequest(prompt="x", model="veo-3.1-generate-preview")
+    with pytest.raises(RequestValidationError) as caught:
+        estimate_cost(request, environ={})
+    assert caught.value.field == "platform"
+    assert "platform='vertex'" in (caught.value.hint or "")
+
+
+def test_a_generator_estimates_on_its_own_model_and_platform() -> None:
+    from veowrap.backends.fake import FakeBackend
+
+    gen = veowrap.VideoGenerator(
+        backend=FakeBackend(platform="vertex"), model="veo-3.1-generate-001"
+    )
+    estimate = gen.estimate_cost("a kite", duration_seconds=6)
+    assert (estimate.model, estimate.platform, estimate.seconds) == (
+        "veo-3.1-generate-001",
+        "vertex",
+        6,
+    )
+    assert (
+        estimate.amount_usd
+        == estimate_cost(
+            VideoRequest(prompt="a kite", duration_seconds=6), "veo-3.1-generate-001", "vertex"
+        ).amount_usd
+    )

@@ -16,11 +16,11 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
-import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
+from veowrap._environment import CONFIG_ENV_VARS, SETUP_HELP, genai_configured
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
 from veowrap.backends._protocol import AsyncBackend, Backend
 from veowrap.backends.legacy import check_not_legacy, legacy_error
@@ -52,25 +52,6 @@ BUILTIN_BACKENDS: Mapping[str, str] = {
     "fake": "veowrap.backends.fake:FakeBackend",
 }
 """Built-in names and the ``module:attribute`` of their factories (imported on first use)."""
-
-CONFIG_ENV_VARS = (
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "GOOGLE_GENAI_USE_VERTEXAI",
-    "GOOGLE_CLOUD_PROJECT",
-    "GOOGLE_CLOUD_LOCATION",
-)
-"""The environment variables that configure google-genai (and so veowrap's default backend)."""
-
-_TRUE = frozenset({"1", "true"})  # what google-genai accepts
-_NOT_CONFIGURED_HINT = (
-    "Set GEMINI_API_KEY (or GOOGLE_API_KEY) for the Gemini API; or GOOGLE_GENAI_USE_VERTEXAI=true "
-    "with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION (after `gcloud auth application-default "
-    "login`) for Vertex AI; or pass client=, api_key=, or vertexai=True with project= and "
-    "location=. To work offline, point a client at veowrap.testing.VeoEmulator, or use "
-    'backend="fake" (veowrap.backends.fake.FakeBackend) in unit tests. `veowrap.doctor()` shows '
-    "what veowrap sees."
-)
 
 _lock = threading.Lock()
 _registered: dict[str, BackendFactory] = {}
@@ -203,25 +184,6 @@ def resolve_backend(
     return chosen
 
 
-def genai_configured(
-    client: Any = None,
-    settings: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> bool:
-    """Whether google-genai has what it needs: a client, settings, or configuring variables."""
-    if client is not None or any(value is not None for value in (settings or {}).values()):
-        return True
-    env = os.environ if environ is None else environ
-    if env.get("GEMINI_API_KEY") or env.get("GOOGLE_API_KEY"):
-        return True
-    # google-genai lets GOOGLE_GENAI_USE_ENTERPRISE, when set, override GOOGLE_GENAI_USE_VERTEXAI.
-    flag = env.get("GOOGLE_GENAI_USE_ENTERPRISE")
-    if flag is None:
-        flag = env.get("GOOGLE_GENAI_USE_VERTEXAI")
-    vertex = (flag or "").strip().lower() in _TRUE
-    return vertex and bool(env.get("GOOGLE_CLOUD_PROJECT"))
-
-
 # -- helpers ------------------------------------------------------------------------------------
 
 
@@ -251,7 +213,7 @@ def _automatic(
                 if legacy
                 else ""
             ),
-            hint=_NOT_CONFIGURED_HINT,
+            hint=SETUP_HELP,
         )
     if client is not None:
         settings = {**settings, "client": client}
