@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from veowrap._request_fields import RequestFields, RequestOptions
     from veowrap._request_files import load_requests
     from veowrap._result import GeneratedVideo, GenerationResult
+    from veowrap._settings import GeneratorOptions, GeneratorSettings
     from veowrap._sync import VideoGenerator
     from veowrap.backends._registry import get_backend, register_backend
 
@@ -112,6 +113,8 @@ _EXPORTS = {
     "BatchOptions": "veowrap._batch_options",
     "RequestFields": "veowrap._request_fields",
     "RequestOptions": "veowrap._request_fields",
+    "GeneratorOptions": "veowrap._settings",
+    "GeneratorSettings": "veowrap._settings",
     "DoctorReport": "veowrap._doctor",
     "doctor": "veowrap._doctor",
     "get_backend": "veowrap.backends._registry",
@@ -134,6 +137,8 @@ __all__ = [
     "DownloadError",
     "GeneratedVideo",
     "GenerationResult",
+    "GeneratorOptions",
+    "GeneratorSettings",
     "Image",
     "JobError",
     "Journal",

@@ -76,3 +76,12 @@ def test_request_fields_are_accepted_by_the_model_at_run_time(tmp_path: object) 
     }
     request = veowrap.VideoRequest(**fields)
     assert request.image is not None and request.image.mime_type == "image/png"
+
+
+def test_generator_settings_name_every_constructor_setting() -> None:
+    from veowrap._generator_base import BaseGenerator
+
+    base = _keyword_parameters(BaseGenerator.__init__)
+    base.pop("client")
+    assert set(veowrap.GeneratorSettings.__annotations__) == set(base)
+    assert set(veowrap.GeneratorOptions.__annotations__) < set(base)

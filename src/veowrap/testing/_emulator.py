@@ -8,6 +8,11 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from typing_extensions import Unpack
+
+from veowrap._core.schedule import PollSchedule
+from veowrap._settings import GeneratorOptions
+
 from ._faults import Fault, Outcome
 from ._http import ServerConfig
 from ._server import EmulatorServer
@@ -15,6 +20,9 @@ from ._state import EmulatorState, RecordedRequest
 
 if TYPE_CHECKING:
     from google.genai import Client
+
+    from veowrap._async import AsyncVideoGenerator
+    from veowrap._sync import VideoGenerator
 
 ENDPOINTS = frozenset(
     {
@@ -200,12 +208,48 @@ class VeoEmulator:
         options["api_version"] = api_version or "v1beta"
         return genai.Client(api_key=self.api_key, http_options=types.HttpOptions(**options))
 
+    def poll_schedule(self) -> PollSchedule:
+        """A poll schedule scaled to this emulator's latency (not Veo's 22 s first poll).
+
+        Snippets and user tests that run against the emulator then finish in about the
+        emulator's latency instead of waiting for the production schedule.
+        """
+        latency = max(self._state.default_latency, 0.001)
+        return PollSchedule(
+            first_delay=latency / 2, interval=latency / 4, max_interval=latency / 4, jitter=0.0
+        )
+
+    def generator(
+        self, vertex: bool = False, express: bool = False, **settings: Unpack[GeneratorOptions]
+    ) -> VideoGenerator:
+        """A ready `veowrap.VideoGenerator` on this emulator, polling at its pace.
+
+        Args:
+            vertex: Vertex AI (OAuth token, project and location) instead of the Gemini API.
+            express: Vertex AI express mode (API key).
+            **settings: Any other `VideoGenerator` setting (``model=``, ``timeout=``, ...).
+        """
+        from veowrap._sync import VideoGenerator
+
+        settings.setdefault("poll_schedule", self.poll_schedule())
+        return VideoGenerator(self.client(vertex=vertex, express=express), **settings)
+
+    def async_generator(
+        self, vertex: bool = False, express: bool = False, **settings: Unpack[GeneratorOptions]
+    ) -> AsyncVideoGenerator:
+        """A ready `veowrap.AsyncVideoGenerator` on this emulator; see `generator`."""
+        from veowrap._async import AsyncVideoGenerator
+
+        settings.setdefault("poll_schedule", self.poll_schedule())
+        return AsyncVideoGenerator(self.client(vertex=vertex, express=express), **settings)
+
     def env(self, vertex: bool = False) -> dict[str, str]:
         """Environment variables that point a bare `genai.Client()` at the emulator.
 
         For `vertex=True` this is express mode: with `GOOGLE_GENAI_USE_VERTEXAI` set, the
         SDK reads `GOOGLE_GEMINI_BASE_URL` (not `GOOGLE_VERTEX_BASE_URL`). Unset
-        `GOOGLE_CLOUD_PROJECT` and `GOOGLE_CLOUD_LOCATION` yourself if they are set.
+        `GOOGLE_CLOUD_PROJECT` and `GOOGLE_CLOUD_LOCATION` yourself if they are set, and
+        `GOOGLE_API_KEY` for the Gemini API (google-genai prefers it to `GEMINI_API_KEY`).
 
         Args:
             vertex: Express-mode Vertex AI instead of the Gemini API.
@@ -214,15 +258,13 @@ class VeoEmulator:
             Variable names and values to set.
         """
         use_vertex = "true" if vertex else "false"
-        env = {
-            "GOOGLE_API_KEY": self.api_key,
+        # One key variable: google-genai warns when both are set (and doctor does too).
+        return {
+            "GOOGLE_API_KEY" if vertex else "GEMINI_API_KEY": self.api_key,
             "GOOGLE_GEMINI_BASE_URL": self.base_url,
             "GOOGLE_GENAI_USE_VERTEXAI": use_vertex,
             "GOOGLE_GENAI_USE_ENTERPRISE": use_vertex,
         }
-        if not vertex:
-            env["GEMINI_API_KEY"] = self.api_key
-        return env
 
     @property
     def media_base_url(self) -> str:

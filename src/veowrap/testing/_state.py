@@ -198,6 +198,11 @@ class EmulatorState:
         with self._lock:
             self._scripts.append(_Script(outcome, model, times))
 
+    @property
+    def default_latency(self) -> float:
+        """Seconds a job takes unless a model has its own latency."""
+        return self._default_latency
+
     def set_latency(self, seconds: float, model: str | None) -> None:
         """Sets the create-to-done latency for one model or the default."""
         with self._lock:
