@@ -23,12 +23,13 @@ from veowrap.testing import Fault, VeoEmulator
 HALF = len(MP4) // 2
 
 
-def _stco_max_offset(data: bytes) -> int:
-    """The largest chunk offset of the first stco/co64 found under moov (a tiny walker)."""
-    best = -1
+def _sample_data_end(data: bytes) -> int:
+    """Where the media data of the first track ends by its sample table: the largest chunk
+    offset (stco/co64) plus the sizes (stsz) of the samples in that chunk (stsc); a tiny
+    walker, independent of veowrap's."""
+    tables: dict[bytes, tuple[int, int]] = {}
 
     def walk(start: int, end: int) -> None:
-        nonlocal best
         pos = start
         while pos + 8 <= end:
             size, kind = struct.unpack_from(">I4s", data, pos)
@@ -42,15 +43,36 @@ def _stco_max_offset(data: bytes) -> int:
                 return
             if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
                 walk(pos + head, pos + size)
-            elif kind in (b"stco", b"co64"):
-                (count,) = struct.unpack_from(">I", data, pos + head + 4)
-                fmt, width = (">I", 4) if kind == b"stco" else (">Q", 8)
-                for i in range(count):
-                    (off,) = struct.unpack_from(fmt, data, pos + head + 8 + i * width)
-                    best = max(best, off)
+            elif kind in (b"stco", b"co64", b"stsz", b"stsc"):
+                tables.setdefault(kind, (pos + head, pos + size))
             pos += size
 
     walk(0, len(data))
+    kind = b"stco" if b"stco" in tables else b"co64"
+    fmt = ">I" if kind == b"stco" else ">Q"
+    start = tables[kind][0]
+    (count,) = struct.unpack_from(">I", data, start + 4)
+    offsets = [
+        struct.unpack_from(fmt, data, start + 8 + i * struct.calcsize(fmt))[0] for i in range(count)
+    ]
+    start = tables[b"stsz"][0]
+    uniform, samples = struct.unpack_from(">II", data, start + 4)
+    sizes = (
+        [uniform] * samples
+        if uniform
+        else list(struct.unpack_from(f">{samples}I", data, start + 12))
+    )
+    start = tables[b"stsc"][0]
+    (runs,) = struct.unpack_from(">I", data, start + 4)
+    per_chunk = {}
+    for i in range(runs):
+        first, count, _ = struct.unpack_from(">III", data, start + 8 + 12 * i)
+        per_chunk[first] = count
+    best, sample, count = -1, 0, 0
+    for chunk, offset in enumerate(offsets, start=1):
+        count = per_chunk.get(chunk, count)
+        best = max(best, offset + sum(sizes[sample : sample + count]))
+        sample += count
     return best
 
 
@@ -142,14 +164,9 @@ def test_valid_variants_are_saved_whole(name, tmp_path):
         server.close()
 
 
-# -- breaks: structurally "complete" files that are not whole videos -------------------------------
+# -- fixed breaks: structurally "complete" files that are not whole videos -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P1: trailing zero padding + garbage after a whole MP4 is blessed: 8 NUL bytes "
-    "parse as a size-0 ('to end of file') box of type '\\0\\0\\0\\0' that swallows anything",
-)
 def test_break_trailing_nul_padding_then_garbage_is_saved(tmp_path):
     body = MP4 + b"\x00" * 8 + b"<html>proxy appended this</html>"
     server = a2.gcs_server(a2.raw_body(body))
@@ -161,14 +178,9 @@ def test_break_trailing_nul_padding_then_garbage_is_saved(tmp_path):
         server.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P1: an MP4 whose mdat says size 0 (to EOF) is accepted when cut in half: the "
-    "moov's chunk offsets point past the end of the saved file",
-)
 def test_break_truncated_mp4_with_open_ended_mdat_is_saved(tmp_path):
     body = a2.with_mdat_size(MP4, 0)[:HALF]
-    assert _stco_max_offset(body) >= len(body)  # the sample table points past EOF
+    assert _sample_data_end(body) > len(body)  # the sample table points past EOF
     server = a2.gcs_server(a2.raw_body(body))
     try:
         with pytest.raises(veowrap.DownloadError):
@@ -178,10 +190,6 @@ def test_break_truncated_mp4_with_open_ended_mdat_is_saved(tmp_path):
         server.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P1: 40 bytes (ftyp + an empty moov, no tracks, no media) are saved as a video",
-)
 def test_break_ftyp_plus_empty_moov_is_saved(tmp_path):
     server = a2.gcs_server(a2.raw_body(MP4[:32] + a2.box(b"moov")))
     try:
@@ -191,10 +199,6 @@ def test_break_ftyp_plus_empty_moov_is_saved(tmp_path):
         server.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P1: inline base64 video = ftyp + empty moov is returned by read_bytes()",
-)
 def test_break_inline_empty_moov_read_bytes(tmp_path):
     server = a2.inline_server([MP4[:32] + a2.box(b"moov")])
     try:

@@ -15,6 +15,7 @@ import veowrap.testing
 from veowrap._core.mp4check import Mp4Walker, VideoProblem, check_mp4_bytes, describe_content
 
 ASSETS = Path(veowrap.testing.__file__).parent / "assets"
+FIXTURES = Path(__file__).parents[1] / "core" / "mp4"
 MP4 = (ASSETS / "veo_16x9_4s.mp4").read_bytes()
 FTYP = struct.pack(">I4s", 24, b"ftyp") + b"isom\x00\x00\x02\x00isomiso2"
 
@@ -34,16 +35,20 @@ def feed(data: bytes, step: int, content_type: str | None = None) -> int:
     return walker.finish()
 
 
-# id, bytes
+# The asset is ftyp(32) moov(1121) free(8) mdat: its samples start at byte 1,169.
+MDAT = 1161
+
+# id, bytes (the rules on what is inside moov are tested in tests/core/test_core_mp4check.py)
 GOOD: list[tuple[str, bytes]] = [
     ("veo-asset", MP4),
     ("every-asset", b"".join([])),  # placeholder replaced below
-    ("minimal", FTYP + box(b"moov")),
-    ("moov-at-end", FTYP + box(b"mdat", b"x" * 100) + box(b"moov", b"m" * 20)),
-    ("largesize-mdat", FTYP + box(b"moov") + large_box(b"mdat", b"y" * 300)),
-    ("size-zero-last-box", FTYP + box(b"moov") + struct.pack(">I4s", 0, b"mdat") + b"z" * 77),
-    ("size-zero-empty", FTYP + box(b"moov") + struct.pack(">I4s", 0, b"mdat")),
-    ("free-padding", FTYP + box(b"free") + box(b"moov") + box(b"skip", b"\x00" * 9)),
+    ("moov-at-end", (FIXTURES / "moov_at_end.mp4").read_bytes()),
+    ("fragmented", (FIXTURES / "frag_base_moof.mp4").read_bytes()),
+    # the 8-byte free box and the mdat header become one 16-byte largesize header
+    ("largesize-mdat", MP4[: MDAT - 8] + large_box(b"mdat", MP4[MDAT + 8 :])),
+    ("size-zero-last-box", MP4[:MDAT] + struct.pack(">I4s", 0, b"mdat") + MP4[MDAT + 8 :]),
+    ("size-zero-free-after", MP4 + struct.pack(">I4s", 0, b"free")),
+    ("free-padding", MP4[:32] + box(b"free") + MP4[32:] + box(b"skip", b"\x00" * 9)),
 ]
 GOOD = [row for row in GOOD if row[0] != "every-asset"] + [
     (f"asset-{path.stem}", path.read_bytes()) for path in sorted(ASSETS.glob("*.mp4"))
@@ -78,14 +83,22 @@ BAD: list[tuple[str, bytes, str, str]] = [
     ("cut-after-ftyp", MP4[:32], "truncated", "no 'moov'"),
     (
         "cut-in-largesize-header",
-        FTYP + box(b"moov") + large_box(b"mdat", b"q")[:12],
+        MP4 + large_box(b"free", b"q")[:12],
         "truncated",
         "inside a box header",
     ),
     ("trailing-bytes", MP4 + b"\x00\x00", "truncated", "inside a box header"),
     ("trailing-box-overrun", MP4 + box(b"free", b"x" * 10)[:12], "truncated", "ends at byte"),
     ("no-moov", FTYP + box(b"mdat", b"x" * 10), "truncated", "no 'moov'"),
-    ("no-ftyp", box(b"moov") + box(b"mdat"), "malformed", "no 'ftyp'"),
+    ("no-ftyp", MP4[32:], "malformed", "no 'ftyp'"),
+    ("empty-moov", FTYP + box(b"moov"), "malformed", "no 'mvhd'"),
+    ("nul-padding", MP4 + bytes(8) + b"<html>", "malformed", "not a four-character code"),
+    (
+        "open-mdat-cut",
+        (MP4[:MDAT] + struct.pack(">I4s", 0, b"mdat") + MP4[MDAT + 8 :])[:-4000],
+        "truncated",
+        "its media data is cut off",
+    ),
     ("tiny-box", FTYP + struct.pack(">I4s", 4, b"moov"), "malformed", "has size 4"),
     ("tiny-largesize", FTYP + struct.pack(">I4sQ", 1, b"mdat", 8), "malformed", "has size 8"),
 ]

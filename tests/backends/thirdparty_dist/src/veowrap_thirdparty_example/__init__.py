@@ -7,6 +7,7 @@ three synchronous calls. Operations are answered as plain dicts in the service's
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -20,9 +21,35 @@ from veowrap.backends._protocol import VideoStream
 
 __all__ = ["EchoBackend"]
 
-# The smallest whole MP4 for the demo (an ftyp and an empty moov box): veowrap saves only
-# structurally complete MP4 files.
-_VIDEO = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2\x00\x00\x00\x08moov"
+
+def _box(kind: bytes, *parts: bytes) -> bytes:
+    payload = b"".join(parts)
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def _tiny_mp4() -> bytes:
+    """A tiny whole MP4 for the demo: veowrap saves only structurally complete MP4 files
+    (an ``ftyp``, a ``moov`` with a movie header and one track whose sample table places its
+    one 4-byte sample inside the ``mdat``); it is not a playable picture."""
+    ftyp = _box(b"ftyp", b"isom", struct.pack(">I", 0x200), b"isomiso2")
+
+    def moov(offset: int) -> bytes:
+        stbl = _box(
+            b"stbl",
+            _box(b"stsd", struct.pack(">II", 0, 0)),
+            _box(b"stts", struct.pack(">IIII", 0, 1, 1, 1)),
+            _box(b"stsc", struct.pack(">IIIII", 0, 1, 1, 1, 1)),
+            _box(b"stsz", struct.pack(">IIII", 0, 0, 1, 4)),
+            _box(b"stco", struct.pack(">III", 0, 1, offset)),
+        )
+        track = _box(b"trak", _box(b"mdia", _box(b"minf", stbl)))
+        return _box(b"moov", _box(b"mvhd", bytes(100)), track)
+
+    offset = len(ftyp) + len(moov(0)) + 8  # the sample follows the mdat header
+    return ftyp + moov(offset) + _box(b"mdat", b"demo")
+
+
+_VIDEO = _tiny_mp4()
 
 
 @dataclass
