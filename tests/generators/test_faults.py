@@ -125,7 +125,7 @@ def test_expired_operation(vertex: Driver, emu: VeoEmulator) -> None:
 
 def test_server_side_validation_error(emu: VeoEmulator, flavour: str) -> None:
     unchecked = Driver(flavour, client=emu.client(vertex=True), strict=False)
-    with pytest.raises(veowrap.RequestValidationError, match="durationSeconds"):
+    with pytest.raises(veowrap.ServiceRejectedError, match="durationSeconds"):
         unchecked.generate("a fox", model=MODEL, duration_seconds=5)
     assert emu.accepted_submissions == 0
 

@@ -1,0 +1,75 @@
+"""Suite-wide: with VEOWRAP_STRICT_SKIPS=1 (set by .ci/run), a skip is allowed only for a
+reason that is true on this machine, so a test that was meant to run never skips silently.
+
+Each allowed reason names the fact that makes it legitimate (the installed google-genai major
+version, whether google-generativeai is installed, running as root, a missing optional tool).
+Any other skip fails the session and is listed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+
+def _sdk_major() -> int:
+    from google.genai import version
+
+    return int(version.__version__.split(".")[0])
+
+
+def _root() -> bool:
+    return os.geteuid() == 0
+
+
+# (pattern of the skip reason, whether it may be true here)
+_ALLOWED: list[tuple[str, Callable[[], bool]]] = [
+    (r"google-genai 3\.x (has no|refuses|cannot)", lambda: _sdk_major() >= 3),
+    (r"only google-genai 3\.x refuses", lambda: _sdk_major() < 3),
+    (r"this google-genai still sends Veo", lambda: _sdk_major() < 3),
+    (
+        r"could not import 'google\.(generativeai|api_core)",
+        lambda: importlib.util.find_spec("google.generativeai") is None,
+    ),
+    (r"needs unshare as root", lambda: not _root()),
+    (r"root (reads any file|ignores file modes)", _root),
+    (r"ffprobe not installed", lambda: shutil.which("ffprobe") is None),
+    (r"chattr is not available", lambda: shutil.which("chattr") is None),
+    # Containers may forbid the immutable attribute and user namespaces even to root.
+    (r"cannot set the immutable attribute here", lambda: True),
+    (r"needs unshare and mount in a user namespace", lambda: True),
+]
+
+_skips: list[tuple[str, str]] = []
+
+
+def _reason(report: pytest.TestReport) -> str:
+    longrepr: Any = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr)
+
+
+def _allowed(reason: str) -> bool:
+    return any(re.search(pattern, reason) and holds() for pattern, holds in _ALLOWED)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skips.append((report.nodeid, _reason(report)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("VEOWRAP_STRICT_SKIPS") != "1":
+        return
+    unexpected = [(node, reason) for node, reason in _skips if not _allowed(reason)]
+    if unexpected:
+        lines = "\n".join(f"  {node}: {reason}" for node, reason in unexpected[:50])
+        print(f"\n{len(unexpected)} test(s) skipped for a reason not true here:\n{lines}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
