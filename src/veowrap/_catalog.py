@@ -64,7 +64,11 @@ class _Data(BaseModel):
 
 
 class Latency(_Data):
-    """How long a generation typically takes, in seconds (feeds the poll schedule)."""
+    """How long a generation typically takes, in seconds.
+
+    Shown by ``veowrap models`` and the progress bar's estimate. The poll schedule does not
+    read it: one schedule (``PollSchedule()``) serves every model.
+    """
 
     min_s: float
     median_s: float

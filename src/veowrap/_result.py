@@ -219,11 +219,6 @@ class GenerationResult:
         """The model that made the videos."""
         return self.handle.model
 
-    @property
-    def operation_name(self) -> str:
-        """The operation's name."""
-        return self.handle.name
-
     def save(
         self,
         path: str | PathLike[str] = ".",

@@ -261,23 +261,6 @@ def test_fault_describe_text(fault: Fault, text: str) -> None:
     assert fault.describe() == text
 
 
-@pytest.mark.parametrize(
-    ("kind", "sent", "answered"),
-    [
-        ("http", True, True),
-        ("connect", False, False),
-        ("auth", False, False),
-        ("timeout", True, False),
-        ("disconnect", True, False),
-        ("malformed", True, False),
-        ("other", True, False),
-    ],
-)
-def test_fault_sent_and_answered(kind: Any, sent: bool, answered: bool) -> None:
-    fault = Fault(kind)
-    assert (fault.request_was_sent, fault.server_answered) == (sent, answered)
-
-
 # ------------------------------------------------------------------------------------- classify
 
 RETRY = "retry"

@@ -88,18 +88,6 @@ def test_fixed_polls_at_a_constant_pace(seconds: float, rand: float) -> None:
     assert [fixed.delay_after(polls, rand) for polls in range(5)] == [seconds] * 5
 
 
-def test_scaled_multiplies_durations_only() -> None:
-    scaled = GROWING.scaled(0.01)
-    assert scaled.first_delay == pytest.approx(0.1)
-    assert scaled.interval == pytest.approx(0.05)
-    assert scaled.max_interval == pytest.approx(0.15)
-    assert (scaled.growth, scaled.jitter) == (GROWING.growth, GROWING.jitter)
-    for polls in range(8):
-        assert scaled.delay_after(polls, 0.3) == pytest.approx(
-            GROWING.delay_after(polls, 0.3) / 100
-        )
-
-
 # id, keyword arguments
 INVALID: list[tuple[str, dict[str, float]]] = [
     ("negative-first-delay", {"first_delay": -1}),
@@ -123,8 +111,6 @@ def test_invalid_schedules_raise_value_error(kwargs: dict[str, float]) -> None:
     [
         pytest.param(lambda: PollSchedule.fixed(0), id="fixed-zero"),
         pytest.param(lambda: PollSchedule.fixed(-1), id="fixed-negative"),
-        pytest.param(lambda: DEFAULT.scaled(0), id="scaled-zero"),
-        pytest.param(lambda: DEFAULT.scaled(-2), id="scaled-negative"),
     ],
 )
 def test_invalid_derived_schedules_raise_value_error(build: Any) -> None:

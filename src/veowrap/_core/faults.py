@@ -107,16 +107,6 @@ class Fault:
     message: str = ""
     reason: str | None = None
 
-    @property
-    def request_was_sent(self) -> bool:
-        """Whether the server may have received the request (and so may have acted on it)."""
-        return self.kind not in ("connect", "auth")
-
-    @property
-    def server_answered(self) -> bool:
-        """Whether the server answered with an error status: then it provably did not accept."""
-        return self.kind == "http"
-
     def describe(self) -> str:
         """A short text for logs and events, e.g. ``HTTP 429 RESOURCE_EXHAUSTED``."""
         if self.kind == "http":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["LatencyProfile", "PollSchedule"]
@@ -62,15 +62,6 @@ class PollSchedule:
         """Polls every ``seconds``, starting ``seconds`` after submission, without jitter."""
         return cls(
             first_delay=seconds, interval=seconds, growth=1.0, max_interval=seconds, jitter=0
-        )
-
-    def scaled(self, factor: float) -> PollSchedule:
-        """The same shape with every duration multiplied by ``factor`` (tests use tiny ones)."""
-        return replace(
-            self,
-            first_delay=self.first_delay * factor,
-            interval=self.interval * factor,
-            max_interval=self.max_interval * factor,
         )
 
     def delay_after(self, polls: int, rand: float) -> float:
