@@ -1,0 +1,308 @@
+"""The catalog's data: frozen pydantic models of what each model accepts, and their loading.
+
+The facts live in ``catalog.json`` (packaged data); ``Catalog.from_dict`` merges its layers (a
+*family* gives defaults, a *model* overrides them, each *platform* entry overrides again;
+nested objects merge, lists replace).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from veowrap._handle import Platform, Route
+from veowrap._request import AspectRatio, PersonGeneration, Resolution, VideoRequest
+
+__all__ = [
+    "PLATFORM_NAMES",
+    "SCHEMA_VERSION",
+    "AudioMode",
+    "Catalog",
+    "Extension",
+    "InputKind",
+    "Inputs",
+    "Latency",
+    "Lifecycle",
+    "ModelCapabilities",
+    "ModelInfo",
+    "Price",
+    "ReferenceImages",
+    "Rule",
+]
+
+InputKind = Literal["text", "image", "last_frame", "reference_images", "video", "mask"]
+AudioMode = Literal["none", "optional", "always"]
+Stage = Literal["preview", "ga"]
+
+SCHEMA_VERSION = 1
+PLATFORM_NAMES: dict[Platform, str] = {"gemini": "the Gemini API", "vertex": "Vertex AI"}
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Latency(_Data):
+    """How long a generation typically takes, in seconds.
+
+    Shown by ``veowrap models`` and the progress bar's estimate. The poll schedule does not
+    read it: one schedule (``PollSchedule()``) serves every model.
+    """
+
+    min_s: float
+    median_s: float
+    max_s: float
+    source: str
+    confirmed: bool = True
+
+
+class Price(_Data):
+    """A published price per second of output video.
+
+    Attributes:
+        resolutions: Output resolutions this price applies to.
+        audio: ``True``/``False`` for a price specific to audio on/off; ``None`` when the
+            published price does not distinguish.
+        usd_per_second: Dollars per output second, or ``None`` when no price is published.
+        as_of: When the price was read.
+        source: Where it was read.
+        confirmed: ``False`` when only third-party pages give it.
+        note: Anything else worth knowing (ranges, reported cuts).
+    """
+
+    resolutions: tuple[Resolution, ...]
+    audio: bool | None = None
+    usd_per_second: float | None
+    as_of: datetime.date
+    source: str
+    confirmed: bool
+    note: str | None = None
+
+
+class Lifecycle(_Data):
+    """A model's state on one platform."""
+
+    stage: Stage
+    shutdown: datetime.date | None = None
+    successor: str | None = None
+    source: str
+
+    def is_shut_down(self, today: datetime.date) -> bool:
+        """Whether the model no longer answers on this platform as of ``today``."""
+        return self.shutdown is not None and self.shutdown <= today
+
+
+class ReferenceImages(_Data):
+    """How many reference images a model takes, and of which types (type -> most allowed)."""
+
+    max_count: int
+    types: dict[Literal["asset", "style"], int]
+    mixed_types: bool = False
+
+
+class Extension(_Data):
+    """Video extension limits (``None`` where not published)."""
+
+    seconds_per_step: int | None
+    max_steps: int | None
+    max_input_seconds: int | None
+    max_output_seconds: int | None
+    veo_made_only: bool
+
+
+class Inputs(_Data):
+    """Which inputs a model takes besides a text prompt."""
+
+    image: bool
+    last_frame: bool
+    reference_images: ReferenceImages | None
+    video: Extension | None
+    mask: bool
+
+
+class Rule(_Data):
+    """A combination constraint: when ``when`` holds, ``field`` must be in ``allowed``.
+
+    ``when`` maps a request field (``duration_seconds``, ``resolution``, ``aspect_ratio``) or
+    ``input`` (the request's input kinds) to the values that trigger the rule.
+    """
+
+    when: dict[Literal["duration_seconds", "resolution", "aspect_ratio", "input"], tuple[Any, ...]]
+    field: Literal["duration_seconds", "resolution", "aspect_ratio"]
+    allowed: tuple[Any, ...]
+    why: str
+
+
+class ModelCapabilities(_Data):
+    """Everything the catalog knows about one model on one platform."""
+
+    model: str
+    platform: Platform
+    family: str
+    display_name: str
+    route: Route
+    durations: tuple[int, ...]
+    default_duration: int | None
+    aspect_ratios: tuple[AspectRatio, ...]
+    default_aspect_ratio: AspectRatio | None
+    resolutions: tuple[Resolution, ...]
+    default_resolution: Resolution | None
+    audio: AudioMode
+    default_audio: bool
+    max_videos: int
+    person_generation: dict[InputKind, tuple[PersonGeneration, ...]]
+    inputs: Inputs
+    rules: tuple[Rule, ...] = ()
+    unsupported_fields: tuple[str, ...] = ()
+    prompt_max_tokens: int | None
+    max_image_bytes: int | None = None
+    latency: Latency
+    prices: tuple[Price, ...] = ()
+    lifecycle: Lifecycle
+    unconfirmed: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def input_kinds(self) -> tuple[InputKind, ...]:
+        """The input kinds this model takes, e.g. ``("text", "image", "last_frame")``."""
+        inputs = self.inputs
+        kinds: list[InputKind] = ["text"]
+        if inputs.image:
+            kinds.append("image")
+        if inputs.last_frame:
+            kinds.append("last_frame")
+        if inputs.reference_images is not None:
+            kinds.append("reference_images")
+        if inputs.video is not None:
+            kinds.append("video")
+        if inputs.mask:
+            kinds.append("mask")
+        return tuple(kinds)
+
+    def is_live(self, today: datetime.date) -> bool:
+        """Whether the model still answers on this platform as of ``today``."""
+        return not self.lifecycle.is_shut_down(today)
+
+    def price_for(self, resolution: str, audio: bool) -> Price | None:
+        """The price entry for an output resolution and audio setting, if the catalog has one."""
+        for price in self.prices:
+            if resolution in price.resolutions and price.audio in (None, audio):
+                return price
+        return None
+
+
+class ModelInfo(_Data):
+    """One model and its capabilities on each platform that offers (or offered) it."""
+
+    id: str
+    display_name: str
+    family: str
+    aliases: tuple[str, ...] = ()
+    platforms: dict[Platform, ModelCapabilities]
+
+
+class Catalog(_Data):
+    """The loaded catalog. Use the module functions for the packaged one."""
+
+    schema_version: int = Field(alias="schema")
+    updated: datetime.date
+    models: tuple[ModelInfo, ...]
+    _by_name: dict[str, ModelInfo] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Catalog:
+        """Builds a catalog from the JSON document's structure (layers merged).
+
+        Raises:
+            ValueError: The document's schema version is not one this veowrap reads.
+        """
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ValueError(
+                f"catalog schema {data.get('schema')!r} is not supported; "
+                f"this veowrap reads schema {SCHEMA_VERSION}"
+            )
+        families: Mapping[str, Any] = data.get("families", {})
+        infos = []
+        for entry in data["models"]:
+            base = _merge(families.get(entry["family"], {}), entry.get("spec", {}))
+            platforms = {
+                platform: ModelCapabilities.model_validate(
+                    {
+                        **_merge(base, layer.get("spec", {})),
+                        "model": entry["id"],
+                        "platform": platform,
+                        "family": entry["family"],
+                        "display_name": entry["display_name"],
+                        "lifecycle": layer["lifecycle"],
+                    }
+                )
+                for platform, layer in entry["platforms"].items()
+            }
+            infos.append(
+                ModelInfo(
+                    id=entry["id"],
+                    display_name=entry["display_name"],
+                    family=entry["family"],
+                    aliases=tuple(entry.get("aliases", ())),
+                    platforms=platforms,
+                )
+            )
+        return cls.model_validate(
+            {"schema": data["schema"], "updated": data["updated"], "models": infos}
+        )
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def get(self, model: str) -> ModelInfo | None:
+        """The model with this id or alias (``models/`` and publisher prefixes stripped)."""
+        return self._index().get(_bare(model))
+
+    def capabilities(self, model: str, platform: Platform) -> ModelCapabilities | None:
+        """A model's capabilities on ``platform``, or ``None`` if the catalog has none."""
+        info = self.get(model)
+        return None if info is None else info.platforms.get(platform)
+
+    def _index(self) -> dict[str, ModelInfo]:
+        # Built on first lookup and kept in a private attribute (not part of the data).
+        if self._by_name is None:
+            self._by_name = {
+                name: info for info in self.models for name in (info.id, *info.aliases)
+            }
+        return self._by_name
+
+    # -- checking (rules in _rules, advice in _advice) ---------------------------------------
+
+    def check_request(
+        self,
+        request: VideoRequest,
+        model: str,
+        platform: Platform,
+        *,
+        strict: bool = True,
+        today: datetime.date | None = None,
+    ) -> list[str]:
+        """Checks ``request`` against ``model`` on ``platform``; see :func:`check_request`."""
+        from veowrap._catalog._checking import check
+
+        return check(self, request, model, platform, strict=strict, today=today)
+
+
+def _bare(model: str) -> str:
+    # Accept the resource forms users copy from consoles and operation names.
+    model = model.strip()
+    if "/models/" in model:
+        model = model.rsplit("/models/", 1)[1]
+    return model.removeprefix("models/")
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
