@@ -148,6 +148,10 @@ class BaseGenerator:
     def _prepare(self, request: VideoRequest) -> str:
         """Runs the backend's and the catalog's checks; returns the model to use."""
         model = self._model_for(request)
+        from veowrap._catalog import load_catalog  # loaded on first use: keeps import cheap
+
+        route = self._backend.route_for(model)
+        load_catalog().check_access(request, model, self._backend.platform, route)
         self._backend.prepare(request, model)
         from veowrap._catalog import check_request  # loaded on first use: keeps import cheap
 

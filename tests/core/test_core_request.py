@@ -1,4 +1,4 @@
-"""`VideoRequest` validation, media sniffing, fingerprints, and `platform_rules.check_platform`."""
+"""`VideoRequest` validation, media sniffing, fingerprints, and the catalog's access rules."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from veowrap._core.platform_rules import check_platform
+from veowrap._catalog import load_catalog
 from veowrap._errors import RequestValidationError
 from veowrap._media import Image, Video, sniff_mime_type
 from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
@@ -502,6 +502,53 @@ def test_check_platform(
         check_platform(request, platform)
     assert caught.value.field == field
     assert words in caught.value.allowed
+
+
+def check_platform(request: VideoRequest, platform: Any, route: Any = "operations") -> None:
+    model = "gemini-omni-1.2-flash" if route == "interactions" else "veo-3.1-generate-001"
+    load_catalog().check_access(request, model, platform, route)
+
+
+# id, keyword arguments, platform, refused field (None: accepted), words in allowed
+INTERACTIONS: list[tuple[str, dict[str, Any], str, str | None, str]] = [
+    ("last-frame", {"image": PNG, "last_frame": JPEG}, "gemini", "last_frame",
+     "Interactions API route used by 'gemini-omni-1.2-flash'"),
+    ("negative-prompt", {"negative_prompt": "rain"}, "vertex", "negative_prompt", "Interactions"),
+    ("two-videos", {"number_of_videos": 2}, "gemini", "number_of_videos", "one video per call"),
+    ("style-ref", {"reference_images": [{"image": PNG, "reference_type": "style"}]}, "vertex",
+     "reference_images.0.reference_type", "'asset' with the Interactions API"),
+    ("gcs-output-on-gemini", {"output_gcs_uri": "gs://b/"}, "gemini", "output_gcs_uri",
+     "only on Vertex AI"),
+    ("gcs-output-on-vertex", {"output_gcs_uri": "gs://b/"}, "vertex", None, ""),
+    ("plain", {"duration_seconds": 8, "resolution": "1080p"}, "gemini", None, ""),
+    ("asset-refs", {"reference_images": [PNG, JPEG]}, "gemini", None, ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "platform", "field", "words"),
+    [pytest.param(*row[1:], id=row[0]) for row in INTERACTIONS],
+)
+def test_interactions_route_refusals(
+    kwargs: dict[str, Any], platform: Any, field: str | None, words: str
+) -> None:
+    request = build(**kwargs)
+    if field is None:
+        check_platform(request, platform, "interactions")
+        return
+    with pytest.raises(RequestValidationError) as caught:
+        check_platform(request, platform, "interactions")
+    assert caught.value.field == field
+    assert words in caught.value.allowed
+
+
+def test_every_access_combination_names_its_source() -> None:
+    access = load_catalog().access
+    assert set(access.combinations) == {
+        f"{p}/{r}" for p in ("gemini", "vertex") for r in ("operations", "interactions")
+    }
+    assert all(rules.source for rules in access.combinations.values())
+    assert set(access.default_models) == {"gemini", "vertex"}
 
 
 def test_vertex_only_error_hints_at_vertex() -> None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from veowrap._catalog._access import Access, check_access
 from veowrap._handle import Platform, Route
 from veowrap._request import AspectRatio, PersonGeneration, Resolution, VideoRequest
 
@@ -209,6 +210,7 @@ class Catalog(_Data):
 
     schema_version: int = Field(alias="schema")
     updated: datetime.date
+    access: Access
     models: tuple[ModelInfo, ...]
     _by_name: dict[str, ModelInfo] | None = PrivateAttr(default=None)
 
@@ -251,7 +253,12 @@ class Catalog(_Data):
                 )
             )
         return cls.model_validate(
-            {"schema": data["schema"], "updated": data["updated"], "models": infos}
+            {
+                "schema": data["schema"],
+                "updated": data["updated"],
+                "access": data["access"],
+                "models": infos,
+            }
         )
 
     # -- lookups -------------------------------------------------------------------------------
@@ -264,6 +271,24 @@ class Catalog(_Data):
         """A model's capabilities on ``platform``, or ``None`` if the catalog has none."""
         info = self.get(model)
         return None if info is None else info.platforms.get(platform)
+
+    def route_for(self, model: str) -> Route:
+        """The route that serves ``model``: its catalog entry's, else by its id's prefix."""
+        info = self.get(model)
+        if info is not None:
+            for caps in info.platforms.values():
+                return caps.route
+        return self.access.route_by_prefix(_bare(model))
+
+    def default_model(self, platform: Platform) -> str:
+        """The model used on ``platform`` when a request names none."""
+        return self.access.default_models[platform]
+
+    def check_access(
+        self, request: VideoRequest, model: str, platform: Platform, route: Route
+    ) -> None:
+        """Refuses what ``platform`` and ``route`` cannot carry; see :func:`check_access`."""
+        check_access(self.access, request, model, platform, route)
 
     def _index(self) -> dict[str, ModelInfo]:
         # Built on first lookup and kept in a private attribute (not part of the data).

@@ -11,60 +11,13 @@ import base64
 import copy
 from typing import Any
 
-from veowrap._errors import RequestValidationError
 from veowrap._media import Image
 from veowrap._request import VideoRequest
 
 __all__ = ["create_arguments", "no_retry_interactions", "pick_delivery"]
 
-# Fields the interactions route cannot express, with the way out for each.
-_NOT_EXPRESSIBLE = {
-    "last_frame": "a Veo model on Vertex AI (e.g. veo-3.1-generate-001)",
-    "mask": "a Veo model on Vertex AI",
-    "seed": "a Veo model on Vertex AI",
-    "fps": "a Veo model on Vertex AI",
-    "negative_prompt": "a Veo model on Vertex AI, or wording the prompt positively",
-    "person_generation": "a Veo model on Vertex AI",
-    "generate_audio": "a Veo model on Vertex AI",
-    "enhance_prompt": "a Veo model on Vertex AI",
-    "compression_quality": "a Veo model on Vertex AI",
-    "resize_mode": "a Veo model on Vertex AI",
-    "labels": "a Veo model on Vertex AI",
-    "webhook": "polling with wait()",
-}
 # Outputs above this are fetched by URI rather than inline (Google advises URIs above 4 MB).
 _LARGE = frozenset({"1080p", "4k"})
-
-
-def check_expressible(request: VideoRequest, model: str, platform: str) -> None:
-    """Refuses fields the interactions route cannot carry, naming the alternative."""
-    for name, alternative in _NOT_EXPRESSIBLE.items():
-        value = getattr(request, name)
-        if value is not None:
-            raise RequestValidationError(
-                name,
-                value,
-                f"not on the Interactions API route used by {model!r}",
-                hint=f"{name} needs {alternative}.",
-            )
-    if (request.number_of_videos or 1) > 1:
-        raise RequestValidationError(
-            "number_of_videos",
-            request.number_of_videos,
-            f"1 with {model!r} (the Interactions API returns one video per call)",
-            hint="Submit several requests, or use a Veo model on Vertex AI (up to 4).",
-        )
-    if request.output_gcs_uri is not None and platform != "vertex":
-        raise RequestValidationError(
-            "output_gcs_uri",
-            request.output_gcs_uri,
-            "only on Vertex AI",
-            hint="Drop it: the Gemini API delivers the video inline or through the Files API.",
-        )
-    if any(ref.reference_type == "style" for ref in request.reference_images):
-        raise RequestValidationError(
-            "reference_images.reference_type", "style", "'asset' with the Interactions API"
-        )
 
 
 def pick_delivery(request: VideoRequest) -> str:

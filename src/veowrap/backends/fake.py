@@ -33,13 +33,12 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from veowrap._core.platform_rules import check_platform
+from veowrap._catalog import load_catalog
 from veowrap._core.status import VideoRef
 from veowrap._errors import ConfigurationError
 from veowrap._handle import OperationHandle, Platform, Route
 from veowrap._request import VideoRequest
 from veowrap.backends._http import BytesStream
-from veowrap.backends._interactions import check_expressible
 from veowrap.backends._protocol import VideoStream
 
 __all__ = [
@@ -325,18 +324,14 @@ class FakeBackend:
         """``model=`` if given, else the real backend's default for the platform."""
         if self._model:
             return self._model
-        return "veo-3.1-generate-001" if self._platform == "vertex" else "gemini-omni-1.2-flash"
+        return load_catalog().default_model(self._platform)
 
     def route_for(self, model: str) -> Route:
-        """``gemini-*`` models use interactions; Veo uses long-running operations."""
-        return "interactions" if model.startswith("gemini-") else "operations"
+        """The catalog's route for ``model``, as the real backend."""
+        return load_catalog().route_for(model)
 
     def prepare(self, request: VideoRequest, model: str) -> None:
-        """Refuses what the platform or route cannot take, with the real backend's rules."""
-        if self.route_for(model) == "interactions":
-            check_expressible(request, model, self._platform)
-        else:
-            check_platform(request, self._platform)
+        """Nothing to add: the fake has no SDK of its own (the catalog checks the rest)."""
 
     def submit(self, request: VideoRequest, model: str) -> Any:
         """Consumes the next outcome and returns the new operation (not done)."""

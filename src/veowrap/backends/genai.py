@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from veowrap._core.platform_rules import check_platform
+from veowrap._catalog import load_catalog
 from veowrap._core.status import VideoRef
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
 from veowrap._handle import OperationHandle, Platform, Route
@@ -22,7 +22,6 @@ from veowrap._transfer import TransferScope, current_scope
 from veowrap.backends._convert import generate_videos_arguments
 from veowrap.backends._http import BytesStream, Fetcher, build_download_client
 from veowrap.backends._interactions import (
-    check_expressible,
     create_arguments,
     no_retry_interactions,
 )
@@ -120,15 +119,17 @@ class GenAIBackend:
         return "vertex" if self._api.vertexai else "gemini"
 
     def default_model(self) -> str:
-        """Veo 3.1 on Vertex AI; Gemini Omni Flash on the Gemini API (Google's default there)."""
-        return "veo-3.1-generate-001" if self.platform == "vertex" else "gemini-omni-1.2-flash"
+        """The catalog's default for this platform (Veo 3.1 on Vertex AI, Gemini Omni Flash on
+        the Gemini API, Google's default there)."""
+        return load_catalog().default_model(self.platform)
 
     def route_for(self, model: str) -> Route:
-        """Gemini video models use interactions; Veo uses long-running operations."""
-        return "interactions" if model.startswith("gemini-") else "operations"
+        """The catalog's route for ``model`` (Gemini video models: interactions; Veo:
+        long-running operations)."""
+        return load_catalog().route_for(model)
 
     def prepare(self, request: VideoRequest, model: str) -> None:
-        """Refuses what this platform, route or SDK version cannot send."""
+        """Refuses what the installed google-genai cannot send (the catalog has the rest)."""
         if self.route_for(model) == "interactions":
             if not _sdk_has_interactions():
                 raise UnsupportedCapabilityError(
@@ -136,9 +137,7 @@ class GenAIBackend:
                     "needs.",
                     hint="pip install -U 'google-genai>=2.10'.",
                 )
-            check_expressible(request, model, self.platform)
             return
-        check_platform(request, self.platform)
         if self.platform == "gemini" and not _sdk_sends_gemini_veo():
             raise UnsupportedCapabilityError(
                 f"google-genai {_sdk_version()} refuses Veo (generate_videos) on the Gemini "
