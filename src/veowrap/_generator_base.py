@@ -35,6 +35,7 @@ from veowrap._handle import OperationHandle, note_resumable, utcnow
 from veowrap._redact import install_filter, redact_chain, register_secrets
 from veowrap._request import VideoRequest
 from veowrap._request_fields import RequestFields, RequestOptions
+from veowrap._settings import GeneratorOptions
 from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend, Backend, HoldsSecrets, VirtualClock
 from veowrap.backends._registry import resolve_backend
@@ -294,7 +295,7 @@ class BaseGenerator:
     def _now_utc(self) -> datetime:
         return utcnow()
 
-    def _settings(self) -> dict[str, Any]:
+    def _settings(self) -> GeneratorOptions:
         """The settings a sibling generator needs to behave like this one."""
         return {
             "model": self.model,

@@ -26,7 +26,8 @@ from veowrap._progress import attach_progress
 from veowrap._request import VideoRequest
 from veowrap._request_fields import RequestOptions
 from veowrap._result import GenerationResult
-from veowrap.backends._protocol import Backend, Closable
+from veowrap.backends._protocol import AsyncBackend, Backend, Closable
+from veowrap.backends._threaded import ThreadedBackend
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -232,7 +233,11 @@ class VideoGenerator(BaseGenerator):
         """
         from veowrap._async import AsyncVideoGenerator
 
-        sibling = AsyncVideoGenerator(backend=self._backend, **self._settings())  # type: ignore[arg-type]
+        backend = self._backend
+        if not isinstance(backend, AsyncBackend):
+            # A sync-only backend: the async engine runs its calls in worker threads.
+            backend = ThreadedBackend(backend)
+        sibling = AsyncVideoGenerator(backend=backend, **self._settings())
         batch = sibling.generate_many(  # validates now, in this thread
             requests,
             keys=keys,
