@@ -35,8 +35,8 @@ from veowrap._handle import OperationHandle, note_resumable, utcnow
 from veowrap._redact import install_filter, redact_chain, register_secrets
 from veowrap._request import VideoRequest
 from veowrap._request_fields import RequestFields, RequestOptions
-from veowrap._settings import GeneratorOptions
 from veowrap._result import GenerationResult
+from veowrap._settings import GeneratorOptions
 from veowrap.backends._protocol import AsyncBackend, Backend, HoldsSecrets, VirtualClock
 from veowrap.backends._registry import resolve_backend
 
