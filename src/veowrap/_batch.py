@@ -420,10 +420,10 @@ class BatchRunner:
         assert self.output_dir is not None
         paths = []
         for video in result.videos:
-            name = names[video.index] if video.index < len(names) else None
-            if name is None:  # more videos than asked for: still never two to one name
-                stem = names[0][: -len(batch_rules.SUFFIX)]
-                name = f"{stem}-extra-{video.index}{batch_rules.SUFFIX}"
+            if video.index < len(names):
+                name = names[video.index]
+            else:  # more videos than asked for: a name no other item of the batch can have
+                name = batch_rules.surplus_name(names, video.index)
             paths.append(await self._place(video, self.output_dir / name))
         return tuple(paths)
 
