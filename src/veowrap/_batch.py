@@ -19,6 +19,7 @@ import filecmp
 import logging
 import queue
 import secrets
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -253,12 +254,14 @@ class BatchRunner:
             if self._lease is not None:
                 beat = asyncio.ensure_future(self._heartbeat())
             waiting: set[asyncio.Future[Any]] = set(tasks)
-            while waiting and not stopped.done():
+            while waiting:
                 done, waiting = await asyncio.wait(
                     waiting | {stopped}, return_when=asyncio.FIRST_COMPLETED
                 )
+                if stopped.done():  # the hook's exception goes to the caller now
+                    break
                 waiting.discard(stopped)
-                finished = [cast("asyncio.Future[BatchItem]", t) for t in done if t is not stopped]
+                finished = [cast("asyncio.Future[BatchItem]", task) for task in done]
                 for task in sorted(finished, key=tasks.__getitem__):
                     yield self._collect(task, tasks[task])
         finally:
@@ -710,7 +713,9 @@ def iterate_in_thread(items: AsyncIterator[BatchItem]) -> Iterator[BatchItem]:
                 yield value
     finally:
         stop()
-        if threading.current_thread() is not worker:  # a finalizer may run on any thread
+        # A finalizer may run on any thread, or at interpreter exit, when the (daemon) worker
+        # is frozen and would never answer.
+        if threading.current_thread() is not worker and not sys.is_finalizing():
             if running:
                 try:
                     ended()

@@ -170,9 +170,13 @@ def test_kill9_then_rerun_never_pays_twice_nor_loses(tmp_path, moment):
                 _wait_until(lambda: emu.accepted_submissions >= 1)
                 time.sleep(0.2)
             else:
+                # The partial file exists before the GET is sent: wait for the GET too, or the
+                # one-shot trickle would be left for the rerun's download.
                 _wait_until(
                     lambda: (
-                        out.exists() and any(".veowrap-partial-" in f for f in a2.all_files(out))
+                        out.exists()
+                        and any(".veowrap-partial-" in f for f in a2.all_files(out))
+                        and any(r.endpoint == "gcs_download" for r in emu.requests)
                     )
                 )
             os.kill(proc.pid, signal.SIGKILL)

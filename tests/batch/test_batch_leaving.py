@@ -14,8 +14,12 @@ import collections
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -180,6 +184,32 @@ def test_a_sync_batch_without_journal_logs_the_jobs_created_while_closing(
     known = {item.handle.name for item in yielded if item.handle is not None}
     for name in emu.operations:  # every paid job is either in the caller's hands or logged
         assert name in known or name in caplog.text, (name, caplog.text)
+
+
+def test_a_sync_batch_left_open_at_interpreter_exit_does_not_hang(tmp_path: Path) -> None:
+    # At exit the (daemon) worker is frozen: the iterator's finalizer must not wait for it.
+    script = textwrap.dedent(
+        f"""
+        import veowrap
+        from veowrap.testing import VeoEmulator
+        emu = VeoEmulator(latency=0.2).start()
+        gen = veowrap.VideoGenerator(
+            client=emu.client(vertex=True), poll_schedule=veowrap.PollSchedule.fixed(0.02)
+        )
+        reqs = [veowrap.VideoRequest(prompt=f"p{{i}}", model={MODEL!r}) for i in range(4)]
+        BATCH = iter(gen.generate_many(reqs, journal={str(tmp_path / "run.sqlite")!r}))
+        print(next(BATCH).key, flush=True)
+        """
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        timeout=LIMIT,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
 
 
 # -- async -----------------------------------------------------------------------------------
