@@ -5,9 +5,10 @@ The batch runs on an :class:`~veowrap.AsyncVideoGenerator` through its public ``
 event loop in a worker thread, so the two share every step.
 
 Every item is a task, supervised: whatever an item's task dies of becomes that item's typed
-error (never a silent hang), and leaving the batch early cancels and awaits every task. The
-decisions (when an item may be sent, resumed or must be reported, and what its files are
-called) live in :mod:`veowrap._core.batch_rules`.
+error (never a silent hang). Leaving the batch early, however it happens, cancels and awaits
+every task, but lets creates already sent finish and journals their handles first (see
+``BatchRunner._wind_down``). The decisions (when an item may be sent, resumed or must be
+reported, and what its files are called) live in :mod:`veowrap._core.batch_rules`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import filecmp
 import logging
 import queue
 import secrets
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from veowrap._core import batch_rules
 from veowrap._core.batch_rules import Action, Decision, Owner, Phase, Slot
@@ -39,7 +41,7 @@ from veowrap._errors import (
     VeowrapError,
 )
 from veowrap._events import Event
-from veowrap._handle import OperationHandle
+from veowrap._handle import OperationHandle, note_resumable
 from veowrap._journal import HEARTBEAT_SECONDS, LEASE_SECONDS, Journal, JournalEntry
 from veowrap._request import VideoRequest
 from veowrap._result import GeneratedVideo, GenerationResult
@@ -142,16 +144,28 @@ def item_keys(requests: Sequence[VideoRequest], keys: Sequence[str | None] | Non
 class _SafeHook:
     """The caller's ``on_event``, kept from breaking the batch.
 
-    A hook that raises is reported once per batch, by exception type only (its text may hold
-    anything the hook put there), and keeps receiving events.
+    A hook that raises an ``Exception`` is reported once per batch, by exception type only (its
+    text may hold anything the hook put there), and keeps receiving events.
+
+    A hook that raises anything else (``SystemExit``, ``KeyboardInterrupt``…) asks the batch to
+    stop. The exception is kept, not raised inside the engine: the step that called the hook
+    completes (a create whose ``Submitted`` event the hook just saw returns its handle, which is
+    journaled), the hook gets no further events, and ``on_stop`` is called. The batch winds down
+    like any early exit and re-raises the exception to its caller.
     """
 
-    def __init__(self, hook: Callable[[Event], None] | None) -> None:
+    def __init__(
+        self,
+        hook: Callable[[Event], None] | None,
+        on_stop: Callable[[], None] = lambda: None,
+    ) -> None:
         self._hook = hook
+        self._on_stop = on_stop
         self._reported = False
+        self.stop: BaseException | None = None
 
     def __call__(self, event: Event) -> None:
-        if self._hook is None:
+        if self._hook is None or self.stop is not None:
             return
         try:
             self._hook(event)
@@ -163,6 +177,9 @@ class _SafeHook:
                     "from the hook are not reported).",
                     type(error).__name__,
                 )
+        except BaseException as error:
+            self.stop = error
+            self._on_stop()
 
     @property
     def hook(self) -> Callable[[Event], None] | None:
@@ -199,35 +216,92 @@ class BatchRunner:
     _loop_time: Callable[[], float] = field(default=time.monotonic)
     _lease: _Lease | None = field(default=None, init=False)
     _hook: _SafeHook = field(default_factory=lambda: _SafeHook(None), init=False)
+    _stopping: bool = field(default=False, init=False)  # no new create may be sent
+    _creates: set[asyncio.Future[OperationHandle]] = field(default_factory=set, init=False)
 
     async def run(self) -> AsyncIterator[BatchItem]:
-        """Yields items in completion order."""
-        self._hook = _SafeHook(self.on_event)
-        if self.journal is not None:
-            self._lease = _Lease(self.journal, self.journal.begin_run())
+        """Yields items in completion order.
+
+        However the batch ends early — ``aclose()`` (after a ``break``, or when the iterator is
+        garbage collected), cancellation of the consuming task, or an ``on_event`` hook raising
+        ``SystemExit``/``KeyboardInterrupt`` — it winds down through :meth:`_wind_down` before
+        the close, the cancellation or the hook's exception reaches the caller.
+        """
+        loop = asyncio.get_running_loop()
+        stopped: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not stopped.done():
+                stopped.set_result(None)
+
+        def stop() -> None:  # the hook asked to stop; thread-safe, should it ever run elsewhere
+            self._stopping = True
+            loop.call_soon_threadsafe(wake)
+
+        self._hook = _SafeHook(self.on_event, on_stop=stop)
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(index: int) -> BatchItem:
             async with gate:
                 return await self._guarded(index)
 
-        tasks = {asyncio.ensure_future(one(index)): index for index in range(len(self.requests))}
-        beat = asyncio.ensure_future(self._heartbeat()) if self._lease is not None else None
+        if self.journal is not None:
+            self._lease = _Lease(self.journal, self.journal.begin_run())
+        tasks: dict[asyncio.Future[BatchItem], int] = {}
+        beat: asyncio.Future[None] | None = None
         try:
-            waiting = set(tasks)
+            tasks = {asyncio.ensure_future(one(i)): i for i in range(len(self.requests))}
+            if self._lease is not None:
+                beat = asyncio.ensure_future(self._heartbeat())
+            waiting: set[asyncio.Future[Any]] = set(tasks)
             while waiting:
-                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                for task in sorted(done, key=tasks.__getitem__):
+                done, waiting = await asyncio.wait(
+                    waiting | {stopped}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if stopped.done():  # the hook's exception goes to the caller now
+                    break
+                waiting.discard(stopped)
+                finished = [cast("asyncio.Future[BatchItem]", task) for task in done]
+                for task in sorted(finished, key=tasks.__getitem__):
                     yield self._collect(task, tasks[task])
         finally:
-            for task in tasks:
-                task.cancel()
+            stopped.cancel()
+            await self._wind_down(tasks, beat)
+        if self._hook.stop is not None:
+            raise self._hook.stop
+
+    async def _wind_down(
+        self, tasks: Iterable[asyncio.Future[BatchItem]], beat: asyncio.Future[None] | None
+    ) -> None:
+        """Ends the batch's tasks, however it ends: nothing new is sent, nothing paid is lost.
+
+        Every item task is cancelled. One whose create is in flight lets the create finish
+        (within the create's own deadline) and journals the handle before it ends: the server
+        may accept the create, and bill it, whatever this process does. Only then does this
+        return. A second cancellation meanwhile (a second Ctrl-C) stops waiting: those creates
+        are cancelled and journaled as uncertain. Leases are renewed until the tasks have ended
+        and the run is released in any case.
+        """
+        self._stopping = True
+        tasks = list(tasks)
+        for task in tasks:
+            task.cancel()
+        in_flight = sum(not create.done() for create in self._creates)
+        if in_flight:
+            logger.warning(
+                "Stopping the batch: waiting for %d create call(s) in flight to be answered, so "
+                "that their jobs (which may be billed) are journaled. Interrupt again to stop "
+                "waiting; they are then recorded as uncertain.",
+                in_flight,
+            )
+        try:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
             if beat is not None:
                 beat.cancel()
-            try:
-                await asyncio.gather(*tasks, *([beat] if beat else []), return_exceptions=True)
-            finally:
-                self._end()
+            self._end()
+        if beat is not None:
+            await asyncio.wait({beat})  # at once: it only sleeps between renewals
 
     def _end(self) -> None:
         if self._lease is None:
@@ -254,7 +328,7 @@ class BatchRunner:
                     reported = True
                     logger.warning("Could not renew this batch's leases: %s", error.message)
 
-    def _collect(self, task: asyncio.Task[BatchItem], index: int) -> BatchItem:
+    def _collect(self, task: asyncio.Future[BatchItem], index: int) -> BatchItem:
         item = BatchItem(index=index, key=self.keys[index], request=self.requests[index])
         if task.cancelled():
             return replace(item, error=VeowrapError("This item's task was cancelled."))
@@ -352,6 +426,8 @@ class BatchRunner:
             delay = self.pacer.reserve(self._loop_time())
             if delay > 0:
                 await asyncio.sleep(delay)
+            if self._stopping:  # the batch is winding down: start nothing new
+                raise asyncio.CancelledError
             if self._lease is not None:
                 assert seen_claims is not None
                 entry, decision = self._step(item, "send", seen_claims)
@@ -360,12 +436,20 @@ class BatchRunner:
                 seen_claims = entry.claims + 1
             # Claimed and on disk: from here the create may be accepted at any moment.
             self.pacer.sent(self._loop_time())
+            # Its own task, so that a batch that stops can let it finish (see _settle).
+            create = asyncio.ensure_future(self.submitter.submit(request, on_event=self._hook.hook))
+            self._creates.add(create)
+            create.add_done_callback(self._creates.discard)
+            stop: asyncio.CancelledError | None = None
             try:
-                handle = await self.submitter.submit(request, on_event=self._hook.hook)
+                stop = await _settle(create)
+                handle = create.result()
             except QuotaExceededError as error:
                 # A 429 proves the create was not accepted: back off and queue it again.
                 self._record(key, "pending")
                 self.pacer.throttled(self._loop_time(), error.retry_after)
+                if stop is not None:
+                    raise stop from None
                 continue
             except SubmissionUncertainError as error:
                 _warn_uncertain(key, error.fingerprint)
@@ -380,7 +464,7 @@ class BatchRunner:
                 self._record(key, "uncertain", error=_describe(uncertain))
                 raise uncertain from error
             except BaseException:
-                # Cancelled or Ctrl-C with the create in flight: it may be paid for.
+                # Cancelled twice (a second Ctrl-C) with the create in flight: it may be paid for.
                 _warn_uncertain(key, request.fingerprint())
                 self._record(
                     key,
@@ -390,6 +474,10 @@ class BatchRunner:
                 raise
             self.pacer.succeeded()
             self._record(key, "submitted", handle=handle.to_json(), keep_lease=True, force=True)
+            if stop is not None:  # the batch is stopping: a rerun resumes the journaled handle
+                if self._lease is None:  # no journal: the log is where the caller finds it
+                    logger.warning("Batch item %s: %s", key, note_resumable(stop, handle))
+                raise stop
             return handle
         raise QuotaExceededError(
             f"The quota refused this request {_MAX_QUOTA_ROUNDS} times.",
@@ -420,10 +508,10 @@ class BatchRunner:
         assert self.output_dir is not None
         paths = []
         for video in result.videos:
-            name = names[video.index] if video.index < len(names) else None
-            if name is None:  # more videos than asked for: still never two to one name
-                stem = names[0][: -len(batch_rules.SUFFIX)]
-                name = f"{stem}-extra-{video.index}{batch_rules.SUFFIX}"
+            if video.index < len(names):
+                name = names[video.index]
+            else:  # more videos than asked for: a name no other item of the batch can have
+                name = batch_rules.surplus_name(names, video.index)
             paths.append(await self._place(video, self.output_dir / name))
         return tuple(paths)
 
@@ -560,9 +648,13 @@ def build_runner(
 def iterate_in_thread(items: AsyncIterator[BatchItem]) -> Iterator[BatchItem]:
     """Runs an async iterator on its own event loop in a worker thread; yields its items.
 
-    Closing the returned iterator early (``break``), or an exception such as Ctrl-C in the
-    caller's thread, cancels the batch's remaining tasks and waits for them to record their
-    state.
+    Leaving early — ``break`` and ``close()``, dropping the iterator (its finalizer closes it),
+    or an exception such as Ctrl-C in the caller's thread — stops the batch in one way: the
+    worker's task is cancelled, so the batch winds down (creates already sent finish and are
+    journaled, nothing new starts, every item records its state), and only then does the close
+    or the exception reach the caller. A second Ctrl-C during that wait stops waiting for the
+    creates (they are journaled as uncertain). Whatever happens in it, the worker leaves no
+    task, async generator or executor thread behind and closes its loop.
     """
     handoff: queue.Queue[tuple[str, Any]] = queue.Queue()
     loop = asyncio.new_event_loop()
@@ -586,24 +678,70 @@ def iterate_in_thread(items: AsyncIterator[BatchItem]) -> Iterator[BatchItem]:
             loop.run_until_complete(task)
         except BaseException as error:  # the loop itself failed: never leave the caller waiting
             handoff.put(("error", error))
+            # Something (a SystemExit) escaped a task and stopped the loop mid-batch: wind the
+            # batch down as on any early exit, before anything else is cancelled.
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                loop.run_until_complete(task)
         finally:
-            handoff.put(("end", None))
+            try:
+                _close_loop(loop)
+            finally:
+                handoff.put(("end", None))
+
+    def stop() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nothing left to stop
+            loop.call_soon_threadsafe(task.cancel)
+
+    def ended() -> None:
+        # The worker's last message, not Thread.join(): on Python 3.11 a join interrupted by
+        # Ctrl-C marks the thread as finished while it still runs.
+        while handoff.get()[0] != "end":
+            pass
 
     worker = threading.Thread(target=work, name="veowrap-batch", daemon=True)
     worker.start()
+    running = True
     try:
-        while True:
+        while running:
             kind, value = handoff.get()
             if kind == "end":
-                break
-            if kind == "error":
+                running = False
+            elif kind == "error":
                 raise value
-            yield value
+            else:
+                yield value
     finally:
-        if not task.done():
-            with contextlib.suppress(RuntimeError):  # the loop closed in between
-                loop.call_soon_threadsafe(task.cancel)
-        worker.join()
+        stop()
+        # A finalizer may run on any thread, or at interpreter exit, when the (daemon) worker
+        # is frozen and would never answer.
+        if threading.current_thread() is not worker and not sys.is_finalizing():
+            if running:
+                try:
+                    ended()
+                except BaseException:  # a second Ctrl-C: stop waiting for creates in flight
+                    stop()
+                    ended()
+                    raise
+            worker.join()  # it has sent its last message: at once
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Closes ``loop`` as :func:`asyncio.run` does: cancels and awaits its remaining tasks.
+
+    Normally none is left by now. Whatever is, nothing of it (a task, a suspended async
+    generator, an executor thread) is left to be finalized later, on whatever thread the
+    garbage collector happens to run, or to hold the caller's signals.
+    """
+    try:
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
         loop.close()
 
 
@@ -632,6 +770,34 @@ def summarize(items: Iterable[BatchItem], wall_seconds: float) -> BatchSummary:
         wall_seconds=wall_seconds,
         held_elsewhere=held,
     )
+
+
+async def _settle(call: asyncio.Future[Any]) -> asyncio.CancelledError | None:
+    """Waits until ``call`` (a create in flight) is done, through one cancellation.
+
+    The server may accept a create that was sent, and bill it, whatever this process does
+    next; so a batch that stops lets each create in flight finish, within the create's own
+    deadline, to journal its handle.
+
+    Returns:
+        The cancellation that arrived while waiting, for the caller to re-raise once the
+        create's outcome is journaled; ``None`` if none did.
+
+    Raises:
+        asyncio.CancelledError: A second cancellation (a second Ctrl-C): ``call`` was cancelled
+            too, and its outcome is unknown.
+    """
+    try:
+        await asyncio.wait({call})
+        return None
+    except asyncio.CancelledError as first:
+        try:
+            await asyncio.wait({call})
+        except asyncio.CancelledError:
+            call.cancel()
+            await asyncio.wait({call})
+            raise
+        return first
 
 
 def _link_no_clobber(staging: Path, target: Path, handle: OperationHandle) -> None:

@@ -244,12 +244,6 @@ def _two_video_server() -> Hostile:
     return Hostile(handler)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P2/P3: a surplus video is named '<key>-extra-<n>.mp4' without checking the "
-    "batch's other names: key 'a' and key 'a-extra-1' collide; the second item to save fails "
-    "with DestinationExistsError after being paid for (or the two items share one file)",
-)
 def test_break_extra_video_name_collides_with_another_key(tmp_path):
     assert MP4 != OTHER_MP4
     server = _two_video_server()

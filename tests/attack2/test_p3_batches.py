@@ -170,9 +170,13 @@ def test_kill9_then_rerun_never_pays_twice_nor_loses(tmp_path, moment):
                 _wait_until(lambda: emu.accepted_submissions >= 1)
                 time.sleep(0.2)
             else:
+                # The partial file exists before the GET is sent: wait for the GET too, or the
+                # one-shot trickle would be left for the rerun's download.
                 _wait_until(
                     lambda: (
-                        out.exists() and any(".veowrap-partial-" in f for f in a2.all_files(out))
+                        out.exists()
+                        and any(".veowrap-partial-" in f for f in a2.all_files(out))
+                        and any(r.endpoint == "gcs_download" for r in emu.requests)
                     )
                 )
             os.kill(proc.pid, signal.SIGKILL)
@@ -382,12 +386,6 @@ def test_hook_base_exception_never_pays_twice(tmp_path, exc):
         assert all(count == 1 for count in creates.values()), creates
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P3: a hook raising SystemExit/KeyboardInterrupt leaves the aborted run in "
-    "Journal.active_runs() for the life of the process: every later batch in this process "
-    "reports the paid items (submitted/submitting) as held by 'another batch (process <self>)'",
-)
 @pytest.mark.parametrize("exc", [SystemExit(3), KeyboardInterrupt()], ids=["exit", "kbint"])
 def test_break_hook_base_exception_leaves_run_active_forever(tmp_path, exc):
     with VeoEmulator(latency=0.1) as emu:
@@ -399,12 +397,6 @@ def test_break_hook_base_exception_leaves_run_active_forever(tmp_path, exc):
         assert held == [], held
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P3: the create's handle was already known (delivered to the hook in the "
-    "Submitted event) but is not journaled when the hook raises a BaseException: the rerun "
-    "reports the paid item as SubmissionUncertainError instead of resuming it",
-)
 def test_break_hook_base_exception_loses_known_handle(tmp_path):
     with VeoEmulator(latency=0.1) as emu:
         journal, _out, _n, seen = _hook_exits_on_second_event(tmp_path, emu, SystemExit(3))
@@ -462,15 +454,6 @@ def _stall_later_creates(emu: VeoEmulator) -> None:
     emu.inject("create", Fault.stall(0.4), call=4)
 
 
-_LOST_REASON = (
-    "BREAK P3: leaving a batch early (break/close of the sync iterator, or dropping it) "
-    "cancels creates in flight: the server accepts them (paid) but the journal keeps no handle "
-    "and the rerun reports SubmissionUncertainError, not re-sent and not resumable; a Ctrl-C "
-    "at the same moment, by contrast, lets them finish and journals their handles"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_LOST_REASON)
 def test_break_out_of_sync_iterator_loses_paid_creates(tmp_path):
     n = 5
     journal, out = tmp_path / "j.sqlite", tmp_path / "o"
@@ -520,7 +503,6 @@ def test_break_out_of_sync_iterator_never_pays_twice(tmp_path):
         assert all(count == 1 for count in creates.values()), creates
 
 
-@pytest.mark.xfail(strict=True, reason=_LOST_REASON)
 def test_abandoned_sync_iterator_loses_paid_creates(tmp_path):
     """The iterator is dropped (not closed) after one item."""
     n = 5
@@ -592,13 +574,6 @@ def test_cancel_consuming_task_then_rerun(tmp_path):
         assert emu.accepted_submissions == len(creates)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=_LOST_REASON.replace(
-        "leaving a batch early (break/close of the sync iterator, or dropping it)",
-        "cancelling the task consuming an async batch",
-    ),
-)
 def test_cancel_consuming_task_loses_paid_creates(tmp_path):
     n = 5
     journal, out = tmp_path / "j.sqlite", tmp_path / "o"

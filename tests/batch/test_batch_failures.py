@@ -1,19 +1,21 @@
 """A batch never hangs: whatever goes wrong in one item becomes that item's typed error.
 
-And an interrupted submission is recorded as uncertain, with a warning naming it, so the paid
-job can be found.
+And an interrupted submission is never lost: the interruption waits for the create's answer and
+journals the handle; a second interruption stops waiting and records it as uncertain, with a
+warning naming it, so the paid job can be found.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +191,47 @@ def submitting_keys(path: Path) -> list[str]:
     return [key for (key,) in rows]
 
 
-def test_cancelling_a_batch_during_submit_records_uncertain(
+def create_in_flight(path: Path, emu: VeoEmulator) -> bool:
+    return bool(submitting_keys(path) and emu.requests)
+
+
+def stopping(caplog: pytest.LogCaptureFixture) -> bool:
+    """Whether the batch has said it waits for its creates in flight."""
+    return any("Stopping the batch" in r.getMessage() for r in list(caplog.records))
+
+
+def test_cancelling_a_batch_during_submit_journals_the_created_job(
+    emu: VeoEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The create may be accepted (and billed) whatever this process does: the cancellation
+    # waits for its answer and journals the handle, so a rerun resumes the paid job.
+    emu.inject("create", Fault.stall(0.5), call=1)
+    reqs = requests(1)
+    path = tmp_path / "run.sqlite"
+
+    async def go() -> None:
+        agen = veowrap.AsyncVideoGenerator(client=emu.client(vertex=True), **FAST)
+        task = asyncio.ensure_future(agen.generate_all(reqs, journal=path))
+        deadline = time.monotonic() + LIMIT
+        while not create_in_flight(path, emu):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level(logging.WARNING, logger="veowrap"):
+        asyncio.run(go())
+    assert stopping(caplog)
+    entry = Journal(path).get(item_keys(reqs, None)[0])
+    assert entry is not None and entry.state == "submitted" and entry.handle is not None
+    assert entry.owner is None  # released: any run may resume it
+    assert emu.accepted_submissions == 1
+    (item,) = run_async(emu, reqs, journal=path)
+    assert item.ok and emu.accepted_submissions == 1
+
+
+def test_cancelling_a_batch_twice_during_submit_records_uncertain(
     emu: VeoEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     emu.inject("create", Fault.stall(3), call=1)
@@ -200,10 +242,14 @@ def test_cancelling_a_batch_during_submit_records_uncertain(
         agen = veowrap.AsyncVideoGenerator(client=emu.client(vertex=True), **FAST)
         task = asyncio.ensure_future(agen.generate_all(reqs, journal=path))
         deadline = time.monotonic() + LIMIT
-        while not (submitting_keys(path) and emu.requests):  # the create is in flight
+        while not create_in_flight(path, emu):
             assert time.monotonic() < deadline
             await asyncio.sleep(0.01)
         task.cancel()
+        while not stopping(caplog):  # the batch waits for the create...
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        task.cancel()  # ...until cancelled again
         with pytest.raises(asyncio.CancelledError):
             await task
 
@@ -217,29 +263,66 @@ def test_cancelling_a_batch_during_submit_records_uncertain(
     assert any(key in text and fingerprint[:16] in text for text in warnings), warnings
 
 
-def test_ctrl_c_in_a_sync_batch_during_submit_records_uncertain(
+@contextlib.contextmanager
+def interrupting(*conditions: Callable[[], bool]) -> Iterator[None]:
+    """Sends SIGINT to this process once each condition holds in turn, within the block only."""
+    finished = threading.Event()
+
+    def send() -> None:
+        for condition in conditions:
+            while not condition():
+                if finished.wait(0.01):
+                    return
+            os.kill(os.getpid(), signal.SIGINT)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        yield
+    finally:
+        finished.set()  # never a stray SIGINT into a later test
+        sender.join()
+
+
+def test_ctrl_c_in_a_sync_batch_during_submit_journals_the_created_job(
+    emu: VeoEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.inject("create", Fault.stall(0.5), call=1)
+    reqs = requests(1)
+    path = tmp_path / "run.sqlite"
+    gen = veowrap.VideoGenerator(client=emu.client(vertex=True), **FAST)
+    with (
+        caplog.at_level(logging.WARNING, logger="veowrap"),
+        interrupting(lambda: create_in_flight(path, emu)),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        gen.generate_all(reqs, journal=path)
+    assert stopping(caplog)
+    entry = Journal(path).get(item_keys(reqs, None)[0])
+    assert entry is not None and entry.state == "submitted" and entry.handle is not None
+    assert emu.accepted_submissions == 1
+    assert [t for t in threading.enumerate() if t.name == "veowrap-batch"] == []
+
+
+def test_a_second_ctrl_c_in_a_sync_batch_during_submit_records_uncertain(
     emu: VeoEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     emu.inject("create", Fault.stall(3), call=1)
     reqs = requests(1)
     path = tmp_path / "run.sqlite"
     gen = veowrap.VideoGenerator(client=emu.client(vertex=True), **FAST)
-
-    def interrupt() -> None:
-        deadline = time.monotonic() + LIMIT
-        while not (submitting_keys(path) and emu.requests):
-            if time.monotonic() > deadline:
-                return
-            time.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    threading.Thread(target=interrupt, daemon=True).start()
-    with caplog.at_level(logging.WARNING, logger="veowrap"), pytest.raises(KeyboardInterrupt):
+    with (
+        caplog.at_level(logging.WARNING, logger="veowrap"),
+        interrupting(lambda: create_in_flight(path, emu), lambda: stopping(caplog)),
+        pytest.raises(KeyboardInterrupt),
+    ):
         gen.generate_all(reqs, journal=path)
     key = item_keys(reqs, None)[0]
     entry = Journal(path).get(key)
     assert entry is not None and entry.state == "uncertain"
     assert any(key in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert [t for t in threading.enumerate() if t.name == "veowrap-batch"] == []
+    assert Journal.active_runs() == frozenset()
 
 
 def test_journal_failing_after_the_create_keeps_the_paid_job(

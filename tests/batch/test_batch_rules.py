@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from veowrap._core.batch_rules import (
     Decision,
@@ -13,6 +15,7 @@ from veowrap._core.batch_rules import (
     file_names,
     liveness,
     sanitise,
+    surplus_name,
 )
 
 ME = Owner(host="here", pid=100, start="boot:1", run="me")
@@ -197,3 +200,67 @@ def test_a_hashed_name_that_clashes_with_a_literal_key_is_hashed_further() -> No
 def test_reserved_windows_names_are_hashed() -> None:
     ((name,),) = file_names(["CON"], [1])
     assert name.startswith("CON-") and name.endswith(".mp4")
+
+
+def assert_surplus_names_are_free(keys: list[str], counts: list[int]) -> None:
+    """No extra video of any item can take a name of another item, or another item's extra."""
+    names = file_names(keys, counts)
+    regular = {name.casefold(): index for index, item in enumerate(names) for name in item}
+    extras: dict[str, int] = {}
+    for index, item in enumerate(names):
+        for video in range(counts[index], counts[index] + 12):
+            name = surplus_name(item, video).casefold()
+            assert regular.get(name, index) == index, (keys, name)
+            assert extras.setdefault(name, index) == index, (keys, name)
+
+
+def test_an_extra_video_is_named_after_its_item() -> None:
+    ((boat,),) = file_names(["boat"], [1])
+    assert surplus_name((boat,), 1) == "boat-extra-1.mp4"
+
+
+@pytest.mark.parametrize(
+    ("keys", "counts"),
+    [
+        (["a", "a-extra-1"], [1, 1]),
+        (["a", "a-extra"], [1, 3]),  # a-extra-1.mp4 and a-extra-2.mp4
+        (["a", "A-EXTRA-2"], [1, 1]),  # compared without case
+        (["x", "x-extra-1", "x-extra-1-extra-2"], [1, 1, 1]),
+        (["a b", "a-b-extra-7"], [2, 1]),  # after sanitising
+    ],
+)
+def test_a_name_spelled_like_another_items_extra_video_is_hashed(
+    keys: list[str], counts: list[int]
+) -> None:
+    names = file_names(keys, counts)
+    assert all(item[0] != f"{sanitise(key)}.mp4" for key, item in zip(keys, names, strict=True))
+    assert_surplus_names_are_free(keys, counts)
+    reordered = file_names(list(reversed(keys)), list(reversed(counts)))
+    assert list(reversed(reordered)) == names
+
+
+def test_names_unlike_any_extra_video_stay_plain() -> None:
+    assert file_names(["a", "a-extras-1", "a-extra-x", "extra-1"], [1, 1, 1, 1]) == [
+        ("a.mp4",),
+        ("a-extras-1.mp4",),
+        ("a-extra-x.mp4",),
+        ("extra-1.mp4",),
+    ]
+
+
+_KEY_PARTS = st.sampled_from(["a", "A", "b", "-", "extra", "-extra-", "1", "2", "10", " ", "."])
+
+
+@given(
+    st.lists(
+        st.tuples(st.lists(_KEY_PARTS, max_size=6).map("".join), st.integers(1, 4)),
+        max_size=8,
+        unique_by=lambda pair: pair[0],
+    )
+)
+def test_no_key_set_lets_extra_videos_collide(items: list[tuple[str, int]]) -> None:
+    keys, counts = [key for key, _ in items], [count for _, count in items]
+    names = file_names(keys, counts)
+    flat = [name.casefold() for item in names for name in item]
+    assert len(flat) == len(set(flat)) == sum(counts)
+    assert_surplus_names_are_free(keys, counts)

@@ -30,6 +30,7 @@ __all__ = [
     "file_names",
     "liveness",
     "sanitise",
+    "surplus_name",
 ]
 
 State = Literal["pending", "submitting", "submitted", "done", "failed", "uncertain"]
@@ -181,6 +182,7 @@ _RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
 SUFFIX = ".mp4"
+_EXTRA = "-extra-"
 
 
 def sanitise(key: str) -> str:
@@ -209,8 +211,10 @@ def file_names(keys: Sequence[str], counts: Sequence[int]) -> list[tuple[str, ..
     """Every item's file names, unique within the batch and the same on every rerun.
 
     An item's first video is ``<stem>.mp4``, its others ``<stem>-1.mp4``, ``<stem>-2.mp4``…,
-    where the stem is the sanitised key. When two items would share a name (compared without
-    case, as on macOS and Windows) — ``a`` with two videos and ``a-1``, or ``p/q`` and ``p q`` —
+    where the stem is the sanitised key; a video beyond those asked for gets
+    :func:`surplus_name` ``<stem>-extra-<index>.mp4``. When two items could share a name
+    (compared without case, as on macOS and Windows) — ``a`` with two videos and ``a-1``,
+    ``p/q`` and ``p q``, or ``a`` and ``a-extra-1`` (the name of a surplus video of ``a``) —
     *every* item involved gets a short hash of its raw key appended to its stem
     (``a-<hash>.mp4``), so the result depends only on the set of keys and video counts, never
     on input order. The same goes for stems Windows reserves (``con``, ``nul``…).
@@ -231,9 +235,33 @@ def file_names(keys: Sequence[str], counts: Sequence[int]) -> list[tuple[str, ..
             for name in item_names:
                 owners.setdefault(name.casefold(), set()).add(index)
         clashing = {index for group in owners.values() if len(group) > 1 for index in group}
+        by_stem = {item[0].casefold()[: -len(SUFFIX)]: index for index, item in enumerate(names)}
+        for name, group in owners.items():
+            # A name spelled like a surplus video of another item would be taken from it.
+            stem = _surplus_stem(name)
+            surplus_of = by_stem.get(stem) if stem is not None else None
+            if surplus_of is not None and group != {surplus_of}:
+                clashing |= group | {surplus_of}
         if not clashing:
             return [tuple(item_names) for item_names in names]
         for index in clashing:
             if levels[index] == len(_HASH_LENGTHS):
                 raise ValueError(f"cannot give {keys[index]!r} a distinct file name")
             levels[index] += 1
+
+
+def surplus_name(names: Sequence[str], index: int) -> str:
+    """The name of video ``index`` of an item that got more videos than it asked for.
+
+    ``<stem>-extra-<index>.mp4``, where ``<stem>`` is that of the item's first name (``names``
+    is its entry of :func:`file_names`, which keeps every such name free of other items').
+    """
+    return f"{names[0][: -len(SUFFIX)]}{_EXTRA}{index}{SUFFIX}"
+
+
+def _surplus_stem(name: str) -> str | None:
+    """The stem whose surplus videos could be called ``name`` (``a`` for ``a-extra-3.mp4``)."""
+    head, extra, tail = name[: -len(SUFFIX)].rpartition(_EXTRA)
+    if extra and tail.isascii() and tail.isdigit():
+        return head
+    return None
