@@ -612,19 +612,16 @@ def build_runner(
     if concurrency < 1:
         raise RequestValidationError("concurrency", concurrency, "a whole number >= 1")
     for item in items:  # validate every request up front: one bad row must not cost a run
-        generator._prepare(item)
-    generator._check_budget(items, budget)
+        generator.validate(item)
+    generator.check_budget(items, budget)
     pacer = Pacer(requests_per_minute)
     item_key_list = item_keys(items, keys)
     names = batch_rules.file_names(item_key_list, [r.number_of_videos or 1 for r in items])
     directory = check_directory(output_dir) if output_dir is not None else None
     opened = journal if isinstance(journal, Journal) or journal is None else Journal(journal)
-    submitter = type(generator)(
-        backend=generator.backend,  # type: ignore[arg-type]
-        **{
-            **generator._settings(),
-            "retry_policy": replace(generator.retry_policy, retry_quota=False),
-        },
+    # The same generator, but 429s on create are left to the pacer.
+    submitter = generator.with_options(
+        retry_policy=replace(generator.retry_policy, retry_quota=False)
     )
     return BatchRunner(
         generator=generator,

@@ -10,9 +10,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, cast
 
 from typing_extensions import Unpack
 
@@ -135,7 +135,7 @@ class BaseGenerator:
         """
         model = self._prepare(request)
         platform = self._backend.platform
-        self._check_budget([request], budget)
+        self.check_budget([request], budget)
         return submit_plan(
             request,
             platform=platform,
@@ -146,8 +146,20 @@ class BaseGenerator:
             retry_unavailable_create=self.retry_policy.retry_unavailable_create,
         )
 
+    def validate(self, request: str | VideoRequest, **fields: Unpack[RequestOptions]) -> str:
+        """Runs every check a submit runs, without sending anything; returns the model.
+
+        What the platform and route can carry, what the installed SDK can send, and what the
+        model takes (catalog warnings are logged). The budget is not checked here: see
+        :meth:`check_budget`.
+
+        Raises:
+            RequestValidationError: A field, value or combination that would be refused.
+            UnsupportedCapabilityError: The model or route is not available here.
+        """
+        return self._prepare(self._request(request, fields))
+
     def _prepare(self, request: VideoRequest) -> str:
-        """Runs the backend's and the catalog's checks; returns the model to use."""
         model = self._model_for(request)
         from veowrap._catalog import load_catalog  # loaded on first use: keeps import cheap
 
@@ -180,8 +192,17 @@ class BaseGenerator:
     def _model_for(self, request: VideoRequest) -> str:
         return request.model or self.model or self._backend.default_model()
 
-    def _check_budget(self, requests: list[VideoRequest], budget: float | None) -> None:
-        """Refuses requests whose estimated total cost exceeds the budget in force."""
+    def check_budget(self, requests: Sequence[VideoRequest], budget: float | None = None) -> None:
+        """Refuses requests whose estimated total cost exceeds the budget in force.
+
+        Args:
+            requests: The requests about to be sent (each priced on its model, else the
+                generator's, on this generator's platform).
+            budget: Dollars; by default the generator's ``max_cost_usd`` (no limit if unset).
+
+        Raises:
+            BudgetExceededError: The estimate exceeds the budget; nothing has been sent.
+        """
         limit = budget if budget is not None else self.max_cost_usd
         if limit is None:
             return
@@ -295,8 +316,8 @@ class BaseGenerator:
     def _now_utc(self) -> datetime:
         return utcnow()
 
-    def _settings(self) -> GeneratorOptions:
-        """The settings a sibling generator needs to behave like this one."""
+    def options(self) -> GeneratorOptions:
+        """This generator's behaviour settings (not its connection): a sibling's keywords."""
         return {
             "model": self.model,
             "poll_schedule": self.poll_schedule,
@@ -306,6 +327,16 @@ class BaseGenerator:
             "max_cost_usd": self.max_cost_usd,
             "allow_unknown_cost": self.allow_unknown_cost,
         }
+
+    def with_options(self, **overrides: Unpack[GeneratorOptions]) -> Self:
+        """A generator on the same backend (and connections) with some settings changed.
+
+        Example:
+            >>> patient = gen.with_options(timeout=3600)  # doctest: +SKIP
+        """
+        settings: GeneratorOptions = {**self.options(), **overrides}
+        factory = cast("Callable[..., Self]", type(self))
+        return factory(backend=self._backend, **settings)
 
     def _runner(
         self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None

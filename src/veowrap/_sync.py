@@ -237,7 +237,7 @@ class VideoGenerator(BaseGenerator):
         if not isinstance(backend, AsyncBackend):
             # A sync-only backend: the async engine runs its calls in worker threads.
             backend = ThreadedBackend(backend)
-        sibling = AsyncVideoGenerator(backend=backend, **self._settings())
+        sibling = AsyncVideoGenerator(backend=backend, **self.options())
         batch = sibling.generate_many(  # validates now, in this thread
             requests,
             keys=keys,

@@ -165,7 +165,7 @@ def _on_its_line(
     """The same refusal, naming the line of the request at fault (``jobs.jsonl:7.duration``)."""
     for item in read:
         try:
-            generator._prepare(item.request)  # the checks generate_many has just run
+            generator.validate(item.request)  # the checks generate_many has just run
         except RequestValidationError as located:
             return RequestValidationError(
                 f"{file.name}:{item.line}.{located.field}",
