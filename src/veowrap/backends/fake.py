@@ -22,22 +22,32 @@ which veowrap reads like SDK objects.
 from __future__ import annotations
 
 import asyncio
-import base64
-import importlib.resources
 import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any
 
 from veowrap._catalog import load_catalog
 from veowrap._core.status import VideoRef
 from veowrap._errors import ConfigurationError
 from veowrap._handle import OperationHandle, Platform, Route
 from veowrap._request import VideoRequest
+from veowrap.backends._fake_clock import VirtualClock
+from veowrap.backends._fake_outcomes import (
+    Failure,
+    FakeCall,
+    FakeHTTPError,
+    Filtered,
+    NeverFinishes,
+    Outcome,
+    QuotaExceeded,
+    Success,
+    UncertainSubmission,
+)
+from veowrap.backends._fake_wire import FakeOperation, asset_video, render
 from veowrap.backends._http import BytesStream
 from veowrap.backends._protocol import VideoStream
 
@@ -56,159 +66,8 @@ __all__ = [
     "asset_video",
 ]
 
-_DURATIONS = (4, 5, 6, 7, 8)
-_MIME = "video/mp4"
 
-
-# -- scripted outcomes ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Success:
-    """The operation finishes with ``videos`` real MP4 files.
-
-    Attributes:
-        videos: How many videos (default: the request's ``number_of_videos`` or 1).
-        inline: Return the bytes inside the operation (like Vertex AI without
-            ``output_gcs_uri``) instead of a URI that :meth:`FakeBackend.open_video` serves.
-        filtered: How many further videos were withheld by safety filters.
-    """
-
-    videos: int | None = None
-    inline: bool = False
-    filtered: int = 0
-
-
-@dataclass(frozen=True)
-class Failure:
-    """The operation finishes with an error (google.rpc ``code``, ``message``).
-
-    Veowrap raises :class:`~veowrap.OperationFailedError`.
-    """
-
-    code: int = 13
-    message: str = "Internal error encountered."
-
-
-@dataclass(frozen=True)
-class Filtered:
-    """Every video is withheld by safety filters: :class:`~veowrap.ContentFilteredError`.
-
-    On the interactions route (``gemini-*`` models) the interaction completes without a video,
-    which carries no reasons.
-    """
-
-    reasons: tuple[str, ...] = (
-        "Your prompt was blocked by our safety filters. Try rephrasing it.",
-    )
-    count: int | None = None
-
-
-@dataclass(frozen=True)
-class NeverFinishes:
-    """The operation never finishes: the wait ends with :class:`~veowrap.OperationTimeoutError`."""
-
-
-@dataclass(frozen=True)
-class QuotaExceeded:
-    """The submission is refused with HTTP 429 ``RESOURCE_EXHAUSTED`` and a ``Retry-After``.
-
-    Veowrap retries it (the service provably did not accept it), so script it as many times
-    as the retry policy has attempts to see :class:`~veowrap.QuotaExceededError`; the next
-    outcome answers the retry otherwise. Nothing is recorded in ``submitted``.
-    """
-
-    retry_after: float = 30.0
-    message: str = "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests."
-
-
-@dataclass(frozen=True)
-class UncertainSubmission:
-    """The service accepts the submission but the connection breaks before the answer.
-
-    The request is recorded in ``submitted`` and its operation exists (it proceeds to ``then``;
-    find it in :attr:`FakeBackend.operations`), then ``submit`` raises
-    :class:`ConnectionResetError`: veowrap raises :class:`~veowrap.SubmissionUncertainError`
-    and does not re-send.
-    """
-
-    then: Success | Failure | Filtered | NeverFinishes = field(default_factory=Success)
-
-
-Outcome: TypeAlias = (
-    Success | Failure | Filtered | NeverFinishes | QuotaExceeded | UncertainSubmission
-)
-
-
-class FakeHTTPError(Exception):
-    """An HTTP error shaped like google-genai's ``APIError``, read by veowrap's fault rules.
-
-    Attributes:
-        status_code: The HTTP status.
-        code: The same, as google-genai spells it.
-        headers: The response headers (``Retry-After`` for quota errors).
-        details: The Google error body ``{"error": {"code", "message", "status"}}``.
-    """
-
-    def __init__(
-        self,
-        status_code: int,
-        message: str,
-        status: str,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.code = status_code
-        self.headers = dict(headers or {})
-        self.details = {"error": {"code": status_code, "message": message, "status": status}}
-        super().__init__(f"{status_code} {status}. {message}")
-
-
-@dataclass(frozen=True)
-class FakeCall:
-    """One call the backend received: ``op`` is ``submit``, ``poll`` or ``cancel``."""
-
-    op: str
-    name: str | None
-    at: float
-
-
-# -- virtual time --------------------------------------------------------------------------------
-
-
-class VirtualClock:
-    """A monotonic clock that only moves when something sleeps on it (or :meth:`advance`).
-
-    Concurrent sleepers each move it by their own delay: virtual time is an approximation
-    that keeps sequential tests exact and concurrent ones fast.
-    """
-
-    def __init__(self, start: float = 0.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        """The current virtual time in seconds."""
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        """Moves the clock forward by ``seconds`` (negative values are ignored)."""
-        with self._lock:
-            self._now += max(0.0, seconds)
-
-
-# -- the backend ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Operation:
-    name: str
-    route: Route
-    model: str
-    outcome: Success | Failure | Filtered | NeverFinishes
-    request: VideoRequest
-    done_at: float
-    cancelled: bool = False
+_SUCCESS = Success()
 
 
 class FakeBackend:
@@ -236,7 +95,7 @@ class FakeBackend:
         platform: Platform = "vertex",
         latency: float = 30.0,
         *,
-        default: Outcome | None = Success(),
+        default: Outcome | None = _SUCCESS,
         model: str | None = None,
         virtual_time: bool = True,
     ) -> None:
@@ -253,7 +112,7 @@ class FakeBackend:
         self._virtual = virtual_time
         self._time = VirtualClock()
         self._script: deque[Outcome] = deque()
-        self._operations: dict[str, _Operation] = {}
+        self._operations: dict[str, FakeOperation] = {}
         self._blobs: dict[str, bytes] = {}
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -351,13 +210,14 @@ class FakeBackend:
                 raise ConnectionResetError(
                     104, "Connection reset by peer (FakeBackend: the submission was accepted)"
                 )
-            return self._wire(operation)
+            return render(operation, self._done(operation), self._platform, self._blobs)
 
     def poll(self, handle: OperationHandle) -> Any:
         """Reads the operation: done once ``latency`` virtual seconds have passed."""
         with self._lock:
             self.calls.append(FakeCall("poll", handle.name, self.clock()))
-            return self._wire(self._find(handle))
+            operation = self._find(handle)
+            return render(operation, self._done(operation), self._platform, self._blobs)
 
     def cancel(self, handle: OperationHandle) -> None:
         """Cancels a running job: an operation ends with error code 1, an interaction cancelled."""
@@ -421,7 +281,7 @@ class FakeBackend:
         request: VideoRequest,
         model: str,
         outcome: Success | Failure | Filtered | NeverFinishes,
-    ) -> _Operation:
+    ) -> FakeOperation:
         number = next(self._ids)
         route = self.route_for(model)
         vertex = "projects/fake-project/locations/us-central1"
@@ -432,132 +292,22 @@ class FakeBackend:
             name = f"{vertex}/publishers/google/models/{model}/operations/fake-{number:06d}"
         else:
             name = f"models/{model}/operations/fake-{number:06d}"
-        operation = _Operation(
+        operation = FakeOperation(
             name, route, model, outcome, request, done_at=self.clock() + self.latency
         )
         self._operations[name] = operation
         self.submitted.append(request)
         return operation
 
-    def _find(self, handle: OperationHandle) -> _Operation:
+    def _find(self, handle: OperationHandle) -> FakeOperation:
         operation = self._operations.get(handle.name)
         if operation is None:
             raise FakeHTTPError(404, f"Operation {handle.name} was not found.", "NOT_FOUND")
         return operation
 
-    def _done(self, operation: _Operation) -> bool:
+    def _done(self, operation: FakeOperation) -> bool:
         if operation.cancelled:
             return True
         if isinstance(operation.outcome, NeverFinishes):
             return False
         return self.clock() >= operation.done_at
-
-    def _wire(self, operation: _Operation) -> dict[str, Any]:
-        if operation.route == "interactions":
-            return self._interaction(operation)
-        wire: dict[str, Any] = {"name": operation.name, "done": self._done(operation)}
-        if not wire["done"]:
-            return wire
-        outcome = operation.outcome
-        if operation.cancelled:
-            wire["error"] = {"code": 1, "message": "The operation was cancelled."}
-        elif isinstance(outcome, Failure):
-            wire["error"] = {"code": outcome.code, "message": outcome.message}
-        elif isinstance(outcome, Filtered):
-            wire["response"] = {
-                "videos": [],
-                "raiMediaFilteredCount": outcome.count or len(outcome.reasons) or 1,
-                "raiMediaFilteredReasons": list(outcome.reasons),
-            }
-        elif isinstance(outcome, Success):
-            wire["response"] = self._success(operation, outcome)
-        return wire
-
-    def _interaction(self, operation: _Operation) -> dict[str, Any]:
-        wire: dict[str, Any] = {
-            "id": operation.name,
-            "object": "interaction",
-            "model": operation.model,
-            "status": "in_progress",
-        }
-        outcome = operation.outcome
-        if not self._done(operation):
-            return wire
-        if operation.cancelled:
-            wire["status"] = "cancelled"
-        elif isinstance(outcome, Failure):
-            wire["status"] = "failed"
-            wire["errors"] = [{"code": outcome.code, "message": outcome.message}]
-        else:
-            content: list[dict[str, Any]] = []
-            if isinstance(outcome, Success):
-                for video in self._videos(operation, outcome):
-                    if "bytesBase64Encoded" in video:
-                        content.append({"type": "video", "data": video["bytesBase64Encoded"]})
-                    else:
-                        content.append(
-                            {"type": "video", "uri": video.get("gcsUri", video.get("uri"))}
-                        )
-                    content[-1]["mime_type"] = _MIME
-            wire["status"] = "completed"
-            wire["steps"] = [{"type": "model_output", "content": content}]
-        return wire
-
-    def _success(self, operation: _Operation, outcome: Success) -> dict[str, Any]:
-        response: dict[str, Any] = {"videos": self._videos(operation, outcome)}
-        if outcome.filtered:
-            response["raiMediaFilteredCount"] = outcome.filtered
-            response["raiMediaFilteredReasons"] = ["A video was withheld by safety filters."]
-        return response
-
-    def _videos(self, operation: _Operation, outcome: Success) -> list[dict[str, Any]]:
-        request = operation.request
-        count = outcome.videos or request.number_of_videos or 1
-        data = asset_video(request.aspect_ratio or "16:9", request.duration_seconds or 8)
-        videos: list[dict[str, Any]] = []
-        for index in range(count):
-            if outcome.inline:
-                videos.append({"bytesBase64Encoded": _b64(data), "mimeType": _MIME})
-                continue
-            uri = self._uri(operation, index)
-            self._blobs[uri] = data
-            key = "gcsUri" if self._platform == "vertex" else "uri"
-            videos.append({key: uri, "mimeType": _MIME})
-        return videos
-
-    def _uri(self, operation: _Operation, index: int) -> str:
-        op_id = operation.name.rsplit("/", 1)[-1]
-        if self._platform == "vertex":
-            base = (operation.request.output_gcs_uri or "gs://fake-bucket/").rstrip("/")
-            return f"{base}/{op_id}/sample_{index}.mp4"
-        return (
-            "https://generativelanguage.googleapis.com/v1beta/files/"
-            f"{op_id.replace('-', '')}{index}:download?alt=media"
-        )
-
-
-def asset_video(aspect_ratio: str = "16:9", duration_seconds: int = 8) -> bytes:
-    """A real MP4 from ``veowrap.testing``'s assets, the closest to the asked shape.
-
-    Args:
-        aspect_ratio: ``"9:16"`` for portrait; anything else is landscape.
-        duration_seconds: The nearest of the 4–8 s assets is used.
-
-    Raises:
-        ConfigurationError: The assets are not installed (veowrap never invents video bytes).
-    """
-    shape = "9x16" if aspect_ratio == "9:16" else "16x9"
-    duration = min(_DURATIONS, key=lambda d: (abs(d - duration_seconds), d))
-    try:
-        resource = importlib.resources.files("veowrap.testing") / "assets"
-        return (resource / f"veo_{shape}_{duration}s.mp4").read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError) as error:
-        raise ConfigurationError(
-            "FakeBackend needs the MP4 assets of veowrap.testing, which are not installed.",
-            hint="Install veowrap from a complete wheel or source checkout "
-            "(veowrap/testing/assets/*.mp4).",
-        ) from error
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
