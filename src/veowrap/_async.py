@@ -160,7 +160,9 @@ class AsyncVideoGenerator(BaseGenerator):
         Every request is validated (and the budget checked) before anything is sent.
 
         Args:
-            requests: Requests (or prompts).
+            requests: Requests (or prompts): a list or any other iterable. A lone string (or
+                a lone ``VideoRequest``) is refused, not read one character (or field) at a
+                time: pass ``[prompt]``, or use :meth:`generate` for one video.
             keys: A stable key per request; by default derived from each request's fingerprint,
                 so a re-ordered rerun still finds its items in the journal.
             concurrency: Jobs in flight at once.
@@ -178,6 +180,12 @@ class AsyncVideoGenerator(BaseGenerator):
             overwrite: Replace files already at the items' destinations (by default an
                 existing file is never replaced: the item fails with
                 :class:`~veowrap.DestinationExistsError` and keeps its handle).
+
+        Raises:
+            RequestValidationError: Before anything is sent: a request, or an option that is
+                not what it should be (``concurrency`` not an int >= 1, a
+                ``requests_per_minute``, ``timeout`` or ``budget`` that is not a finite
+                positive number, a key that is not a non-blank string, a path with a NUL).
         """
         runner = build_runner(
             self,

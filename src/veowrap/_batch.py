@@ -28,7 +28,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from veowrap._core import batch_rules
+from veowrap._core import batch_rules, validation
 from veowrap._core.batch_rules import Action, Decision, Owner, Phase, Slot
 from veowrap._core.pacing import Pacer
 from veowrap._errors import (
@@ -597,20 +597,27 @@ def build_runner(
     """Checks a batch's arguments (before anything is sent) and builds its runner.
 
     Raises:
-        RequestValidationError: A bad request, key list or concurrency.
+        RequestValidationError: A bad request, key list, concurrency, rate, timeout or budget
+            (:func:`veowrap._core.validation.batch_options`).
         BudgetExceededError: The batch's estimate exceeds the budget.
         DestinationError: ``output_dir`` cannot be created or written.
         JournalError: The journal cannot be used.
     """
     from veowrap._destination import check_directory
 
+    validation.batch_options(
+        requests,
+        keys=keys,
+        concurrency=concurrency,
+        requests_per_minute=requests_per_minute,
+        timeout=timeout,
+        budget=budget,
+    )
     items = [r if isinstance(r, VideoRequest) else VideoRequest(prompt=r) for r in requests]
     if keys is not None and len(keys) != len(items):
         raise RequestValidationError(
             "keys", f"{len(keys)} keys", f"one key per request ({len(items)})"
         )
-    if concurrency < 1:
-        raise RequestValidationError("concurrency", concurrency, "a whole number >= 1")
     for item in items:  # validate every request up front: one bad row must not cost a run
         generator.validate(item)
     generator.check_budget(items, budget)

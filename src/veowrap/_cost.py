@@ -9,11 +9,11 @@ is an upper bound for a request that gets filtered.
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from veowrap._catalog import Catalog, load_catalog
+from veowrap._core import validation
 from veowrap._environment import platform_from_environment
 from veowrap._errors import BudgetExceededError, RequestValidationError
 from veowrap._handle import Platform
@@ -196,8 +196,7 @@ def check_budget(
             ``allow_unknown`` is ``False``. Nothing has been submitted.
         RequestValidationError: ``budget_usd`` is negative or not a number.
     """
-    if not math.isfinite(budget_usd) or budget_usd < 0:
-        raise RequestValidationError("budget_usd", budget_usd, "a number of dollars >= 0")
+    validation.dollars("budget_usd", budget_usd)
     known = round(sum(e.amount_usd for e in estimates if e.amount_usd is not None), 4)
     unknown = [e for e in estimates if e.amount_usd is None]
     if unknown and not allow_unknown:

@@ -14,6 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
+from veowrap._core import validation
 from veowrap._errors import DestinationError, DestinationExistsError
 
 __all__ = ["check_directory", "check_file"]
@@ -28,9 +29,10 @@ def check_directory(path: str | os.PathLike[str]) -> Path:
         The directory.
 
     Raises:
+        RequestValidationError: ``path`` is not a path (another type, empty, a NUL in it).
         DestinationError: It cannot be created or written; the message names the reason.
     """
-    directory = Path(path)
+    directory = Path(validation.path("output_dir", path))
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except FileExistsError:

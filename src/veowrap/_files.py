@@ -12,6 +12,8 @@
   overwrite), or replaced over it when overwriting was asked for. Commit and discard are
   mutually exclusive: once a waiting caller has discarded a transfer, it can never appear.
 - :func:`write_bytes_atomically` does all of this for bytes in memory (handle files).
+- **Reading** what a person names (request and handle files): :func:`read_regular_file`
+  refuses a FIFO, a device or a socket instead of blocking on it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import re
 import secrets
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -31,12 +34,14 @@ from typing import Literal
 
 __all__ = [
     "TEMP_MARK",
+    "NotARegularFileError",
     "PartialFile",
     "PartialFileDiscarded",
     "file_stem",
     "indexed_path",
     "name_max",
     "place",
+    "read_regular_file",
     "sweep_stale_partials",
     "temporary_name",
     "video_file_name",
@@ -349,3 +354,52 @@ def write_bytes_atomically(
         partial.close()
         partial.discard()
     return target
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+class NotARegularFileError(OSError):
+    """A path names a named pipe, a device or a socket, which veowrap never reads.
+
+    Attributes:
+        kind: What it is, in words (``"a named pipe (FIFO)"``…).
+    """
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(errno.EINVAL, f"it is {kind}, not a regular file", path)
+        self.kind = kind
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """Reads at most ``limit + 1`` bytes of a regular file, never blocking on anything else.
+
+    A file a person names (a request file, a handle file) may be a FIFO, whose ``open``
+    waits for a writer forever, or a device such as ``/dev/zero``. The path is checked with
+    ``stat`` first, then opened without blocking and checked again on the open descriptor, so
+    one swapped in between is refused too.
+
+    Raises:
+        NotARegularFileError: It is a FIFO, a device or a socket.
+        IsADirectoryError: It is a directory.
+        OSError: It cannot be opened or read (missing, permission denied…).
+        ValueError: The path holds a NUL character.
+    """
+    _check_regular(os.stat(path).st_mode, path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        _check_regular(os.fstat(descriptor).st_mode, path)
+        return file.read(limit + 1)
+
+
+def _check_regular(mode: int, path: str | os.PathLike[str]) -> None:
+    if stat.S_ISREG(mode):
+        return
+    name = os.fspath(path)
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a directory", name)
+    kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    raise NotARegularFileError(str(name), kind)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, cast
 
 from typing_extensions import Unpack
 
+from veowrap._core import validation
 from veowrap._core.plan import (
     Call,
     Emit,
@@ -88,11 +89,11 @@ class BaseGenerator:
             require=self._flavour,
         )
         self.model = model
-        self.poll_schedule = poll_schedule or PollSchedule()
-        self.retry_policy = retry_policy or RetryPolicy()
-        self.timeout = timeout
+        self.poll_schedule = _setting("poll_schedule", poll_schedule, PollSchedule)
+        self.retry_policy = _setting("retry_policy", retry_policy, RetryPolicy)
+        self.timeout = validation.seconds("timeout", timeout)
         self.strict = strict
-        self.max_cost_usd = max_cost_usd
+        self.max_cost_usd = validation.dollars("max_cost_usd", max_cost_usd)
         self.allow_unknown_cost = allow_unknown_cost
         # A backend may keep its own time (FakeBackend: virtual time). Checked once, here.
         self._clock: Callable[[], float] = time.monotonic
@@ -202,8 +203,11 @@ class BaseGenerator:
 
         Raises:
             BudgetExceededError: The estimate exceeds the budget; nothing has been sent.
+            RequestValidationError: ``budget`` is not a number of dollars >= 0.
         """
-        limit = budget if budget is not None else self.max_cost_usd
+        limit = validation.dollars("budget", budget)
+        if limit is None:
+            limit = self.max_cost_usd
         if limit is None:
             return
         from veowrap._cost import check_budget, estimate_cost
@@ -276,9 +280,7 @@ class BaseGenerator:
         return cancel_plan(OperationHandle.coerce(handle), self._deadline(timeout))
 
     def _deadline(self, timeout: float | None) -> float | None:
-        timeout = self.timeout if timeout is None else timeout
-        if timeout is not None and timeout <= 0:
-            raise RequestValidationError("timeout", timeout, "a positive number of seconds")
+        timeout = self.timeout if timeout is None else validation.seconds("timeout", timeout)
         return None if timeout is None else self._clock() + timeout
 
     def _retry_kwargs(self, call: Call, hook: EventHook | None) -> dict[str, Any]:
@@ -420,6 +422,20 @@ class PlanRunner:
         resume = note_resumable(error, self.handle)
         if resume:
             logger.warning("%s", resume)
+
+
+def _setting(field: str, value: Any, kind: type[Any]) -> Any:
+    """``value`` if it is a ``kind`` (its own checks ran when it was built); a default if None."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise RequestValidationError(
+            field,
+            value,
+            f"a veowrap.{kind.__name__}, or None for the default",
+            hint=f"Build one, e.g. {field}=veowrap.{kind.__name__}(...).",
+        )
+    return value
 
 
 def _fields_of(request: VideoRequest) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from veowrap._core import validation
 from veowrap._errors import RequestValidationError
 
 __all__ = ["OperationHandle", "Platform", "Route"]
@@ -61,6 +62,7 @@ class OperationHandle(BaseModel):
             RequestValidationError: The name has none of these shapes.
         """
         name = name.strip()
+        validation.operation_name("handle", name)
         if match := _VERTEX_NAME.match(name):
             return cls(name=name, platform="vertex", model=match["model"])
         if match := _GEMINI_NAME.match(name):
@@ -69,19 +71,17 @@ class OperationHandle(BaseModel):
             return cls(name=name, platform="vertex", route="interactions")
         if _INTERACTION_ID.match(name):
             return cls(name=name, platform="gemini", route="interactions")
-        raise RequestValidationError(
-            "handle",
-            name,
-            "an operation name such as 'models/M/operations/ID' (Gemini API), "
-            "'projects/P/locations/L/publishers/google/models/M/operations/ID' (Vertex AI), "
-            "an interaction id, or a handle's JSON",
-        )
+        raise RequestValidationError("handle", name, validation.OPERATION_NAME_ALLOWED)
 
     @classmethod
     def coerce(cls, value: OperationHandle | str) -> OperationHandle:
-        """Accepts a handle, its JSON, or a bare operation name."""
+        """Accepts a handle, its JSON, or a bare operation name.
+
+        A handle object is checked as a loaded one is (see :meth:`from_json`): its fields may
+        have been set by hand.
+        """
         if isinstance(value, OperationHandle):
-            return value
+            return value._checked()
         if isinstance(value, str) and value.lstrip().startswith("{"):
             return cls.from_json(value)
         if isinstance(value, str):
@@ -92,9 +92,18 @@ class OperationHandle(BaseModel):
 
     @classmethod
     def from_json(cls, text: str | bytes) -> OperationHandle:
-        """Loads a handle saved with :meth:`to_json`."""
+        """Loads a handle saved with :meth:`to_json`.
+
+        A handle file may have been edited, by mistake or by an attacker, and its name ends up
+        in the path of requests that carry credentials: the name must be a plain resource
+        path (no ``..``, URL, query or control characters) and ``expected_videos`` a count
+        from 1 to 4.
+
+        Raises:
+            RequestValidationError: The text is not such a handle; nothing was sent.
+        """
         try:
-            return cls.model_validate_json(text)
+            handle = cls.model_validate_json(text)
         except ValidationError as error:
             raise RequestValidationError(
                 "handle",
@@ -102,6 +111,20 @@ class OperationHandle(BaseModel):
                 "JSON written by OperationHandle.to_json()",
                 reason=error.errors(include_url=False)[0]["msg"],
             ) from None
+        return handle._checked()
+
+    def _checked(self) -> OperationHandle:
+        """This handle, once its name is safe to send and its video count plausible."""
+        validation.operation_name("handle.name", self.name)
+        if self.expected_videos is not None:
+            validation.whole_number(
+                "handle.expected_videos",
+                self.expected_videos,
+                minimum=1,
+                maximum=validation.MAX_VIDEOS,
+                hint="Use the handle veowrap saved, or remove expected_videos from it.",
+            )
+        return self
 
     def to_json(self) -> str:
         """Serialises the handle (no secrets) to a JSON string."""

@@ -30,6 +30,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from veowrap._core import validation
 from veowrap._core.batch_rules import Owner, Write
 from veowrap._errors import JournalError, RequestValidationError
 
@@ -124,6 +125,7 @@ class Journal:
             :class:`~veowrap.JournalError`.
 
     Raises:
+        RequestValidationError: ``path`` is not a path (another type, empty, a NUL in it).
         JournalError: The file cannot be used as a journal (the message says why, the hint
             what to do).
     """
@@ -131,7 +133,7 @@ class Journal:
     def __init__(
         self, path: str | PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     ) -> None:
-        self.path = Path(path)
+        self.path = Path(validation.path("journal", path))
         self.lock_timeout = lock_timeout
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None

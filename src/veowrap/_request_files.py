@@ -32,7 +32,9 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from veowrap._core import validation
 from veowrap._errors import RequestValidationError
+from veowrap._files import NotARegularFileError, read_regular_file
 from veowrap._request import VideoRequest
 
 __all__ = [
@@ -50,7 +52,7 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024
 """The longest line read (1 MiB); a prompt is at most 8,000 characters."""
 
-MAX_KEY_CHARS = 200
+MAX_KEY_CHARS = validation.MAX_KEY_CHARS
 """The longest ``key``: it becomes a file name, and file systems allow 255 bytes."""
 
 _SHOWN = 80
@@ -146,12 +148,13 @@ def read_request_file(path: str | PathLike[str]) -> list[FileRequest]:
 def _read(path: Path, name: str) -> bytes:
     """The file's bytes, refusing what is not a readable file of a sensible size."""
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
+        data = read_regular_file(path, MAX_FILE_BYTES)  # a FIFO would block open() forever
     except FileNotFoundError:
         raise _file_error(path, name, "there is no such file") from None
     except IsADirectoryError:
         raise _file_error(path, name, "it is a directory") from None
+    except NotARegularFileError as error:
+        raise _file_error(path, name, f"it is {error.kind}, not a regular file") from None
     except PermissionError:
         raise _file_error(path, name, "permission denied") from None
     except OSError as error:
@@ -343,22 +346,12 @@ def _key(value: Any, where: str) -> str | None:
             "a string or a whole number",
             hint='Keys name the saved videos, e.g. "boat" for boat.mp4.',
         )
-    if not value.strip():
+    try:
+        return validation.batch_key(f"{where}.key", value)  # the rule generate_many applies
+    except RequestValidationError as error:
         raise _error(
-            f"{where}.key",
-            value,
-            "a key that is not blank",
-            hint="Give a name, or leave the key out to have one made from the request.",
-        )
-    if len(value) > MAX_KEY_CHARS:
-        raise _error(
-            f"{where}.key",
-            value,
-            f"at most {MAX_KEY_CHARS} characters",
-            reason=f"the key has {len(value):,} characters",
-            hint="Keys name the saved videos; use a shorter one.",
-        )
-    return value
+            error.field, error.value, error.allowed, reason=error.reason, hint=error.hint or ""
+        ) from None
 
 
 def _request(row: dict[str, Any], where: str, shown: str) -> VideoRequest:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+from veowrap._core import validation
 from veowrap._core.plan import Outcome
 from veowrap._core.status import VideoRef
 from veowrap._download import Downloader
-from veowrap._errors import DestinationExistsError, DownloadError, RequestValidationError
+from veowrap._errors import DestinationExistsError, DownloadError
 from veowrap._files import indexed_path, video_file_name
 from veowrap._handle import OperationHandle, note_resumable
 from veowrap._redact import redact
@@ -26,11 +27,8 @@ _OVERWRITE_HINT = "Choose another path, or pass overwrite=True (CLI: --overwrite
 
 
 def _deadline(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if timeout <= 0:
-        raise RequestValidationError("timeout", timeout, "a positive number of seconds")
-    return time.monotonic() + timeout
+    timeout = validation.seconds("timeout", timeout)
+    return None if timeout is None else time.monotonic() + timeout
 
 
 @dataclass(frozen=True)

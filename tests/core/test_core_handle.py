@@ -135,6 +135,68 @@ def test_from_json_refuses_bad_text(text: str | bytes) -> None:
     assert caught.value.reason
 
 
+VERTEX_OP = "projects/p/locations/us-central1/publishers/google/models/m/operations/"
+
+# id, handle JSON fields, field at fault
+HOSTILE: list[tuple[str, dict[str, Any], str]] = [
+    ("vertex-traversal", {"name": VERTEX_OP + "../../../../x", "platform": "vertex"},
+     "handle.name"),
+    ("gemini-traversal", {"name": "models/veo/operations/../../files/abc", "platform": "gemini"},
+     "handle.name"),
+    ("absolute-url", {"name": "http://127.0.0.1:9/steal", "platform": "gemini"}, "handle.name"),
+    ("query", {"name": "models/veo/operations/x?alt=media&key=zzz", "platform": "gemini"},
+     "handle.name"),
+    ("crlf", {"name": "models/veo/operations/x\r\nX-Injected: 1", "platform": "gemini"},
+     "handle.name"),
+    ("leading-slash", {"name": "/models/veo/operations/x", "platform": "gemini"}, "handle.name"),
+    ("negative-videos", {"name": VERTEX_OP + "1", "platform": "vertex", "expected_videos": -3},
+     "handle.expected_videos"),
+    ("zero-videos", {"name": VERTEX_OP + "1", "platform": "vertex", "expected_videos": 0},
+     "handle.expected_videos"),
+    ("a-billion-videos", {"name": VERTEX_OP + "1", "platform": "vertex",
+                          "expected_videos": 10**9}, "handle.expected_videos"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"), [pytest.param(*row[1:], id=row[0]) for row in HOSTILE]
+)
+def test_from_json_refuses_hostile_handles(fields: dict[str, Any], field: str) -> None:
+    text = json.dumps(fields)
+    for load in (OperationHandle.from_json, OperationHandle.coerce):
+        with pytest.raises(RequestValidationError) as caught:
+            load(text)
+        assert caught.value.field == field
+        assert caught.value.hint
+        assert field != "handle.name" or caught.value.reason
+
+
+@pytest.mark.parametrize(
+    "fields", [pytest.param(row[1], id=row[0]) for row in HOSTILE if "name" in row[2]]
+)
+def test_coerce_refuses_a_hand_built_handle_with_a_hostile_name(fields: dict[str, Any]) -> None:
+    handle = OperationHandle(**fields)  # the constructor trusts its caller
+    with pytest.raises(RequestValidationError) as caught:
+        OperationHandle.coerce(handle)
+    assert caught.value.field == "handle.name"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "models/veo/operations/x?alt=media",
+        "models/veo/operations/..",
+        "models/../operations/x",
+        f"{VERTEX_OP}%2e%2e",
+    ],
+)
+def test_from_name_refuses_names_whose_shape_matches_but_are_unsafe(name: str) -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        OperationHandle.from_name(name)
+    assert caught.value.field == "handle"
+    assert caught.value.reason
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

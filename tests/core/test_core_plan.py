@@ -616,6 +616,25 @@ def test_submit_with_unreadable_answer_is_uncertain() -> None:
     assert caught.value.request is REQUEST
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("models/m/operations/../../files/abc", id="traversal"),
+        pytest.param("http://127.0.0.1:9/steal", id="url"),
+        pytest.param("models/m/operations/x?key=k", id="query"),
+        pytest.param("models/m/operations/x\r\nX-Injected: 1", id="crlf"),
+    ],
+)
+def test_submit_answered_with_an_unusable_name_is_uncertain(name: str) -> None:
+    # The create was answered, so it may be paid for; the name would be put into the path of
+    # every authenticated poll, so no handle is made from it.
+    driver = Driver(submits=[{"name": name, "done": False}])
+    with pytest.raises(SubmissionUncertainError) as caught:
+        submit(driver)
+    assert caught.value.request is REQUEST
+    assert driver.trace == ["submit", "failed"]
+
+
 # ------------------------------------------------------------------ status_plan and cancel_plan
 
 

@@ -17,6 +17,7 @@ from google.genai import errors as genai_errors
 
 from veowrap._core.faults import Phase
 from veowrap._core.retrying import DeadlineReached, RetryPolicy, retry_arguments
+from veowrap._errors import RequestValidationError
 from veowrap._events import Retrying
 
 # ------------------------------------------------------------------------------ RetryPolicy.delay
@@ -60,17 +61,30 @@ def test_delay_never_exceeds_max_delay_without_retry_after() -> None:
     assert DEFAULT.delay(10, None, 0.999) <= DEFAULT.max_delay
 
 
+def test_steep_multiplier_never_overflows() -> None:
+    policy = RetryPolicy(initial_delay=1, max_delay=30, multiplier=1e10, jitter=0)
+    assert policy.delay(90, None, 0.5) == 30
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
         pytest.param({"attempts": 0}, id="zero-attempts"),
         pytest.param({"initial_delay": -1}, id="negative-initial"),
         pytest.param({"initial_delay": 5, "max_delay": 1}, id="cap-below-initial"),
+        pytest.param({"attempts": 2.5}, id="fractional-attempts"),
+        pytest.param({"attempts": "3"}, id="string-attempts"),
+        pytest.param({"initial_delay": float("nan")}, id="nan-initial"),
+        pytest.param({"max_delay": float("inf")}, id="infinite-cap"),
+        pytest.param({"multiplier": float("nan")}, id="nan-multiplier"),
+        pytest.param({"jitter": -1}, id="negative-jitter"),
     ],
 )
 def test_invalid_policies_raise_value_error(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match="RetryPolicy needs"):
+    with pytest.raises(RequestValidationError) as caught:  # a ValueError too
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
+    assert caught.value.field.startswith("RetryPolicy.")
+    assert caught.value.hint
 
 
 # ------------------------------------------------------------------- tenacity with virtual time

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veowrap._core.schedule import PollSchedule
+from veowrap._errors import RequestValidationError
 
 DEFAULT = PollSchedule()  # first 22 s, then every 8.25 s, jitter ±10 %
 # A growing schedule exercises every part of the arithmetic.
@@ -97,13 +98,27 @@ INVALID: list[tuple[str, dict[str, float]]] = [
     ("shrinking", {"growth": 0.9}),
     ("jitter-one", {"jitter": 1.0}),
     ("negative-jitter", {"jitter": -0.1}),
+    ("nan-interval", {"interval": float("nan")}),
+    ("nan-first-delay", {"first_delay": float("nan")}),
+    ("infinite-cap", {"max_interval": float("inf")}),
+    ("string-interval", {"interval": "5"}),  # type: ignore[dict-item]
+    ("bool-interval", {"interval": True}),
+    ("nan-growth", {"growth": float("nan")}),
+    ("nan-jitter", {"jitter": float("nan")}),
 ]
 
 
 @pytest.mark.parametrize("kwargs", [pytest.param(row[1], id=row[0]) for row in INVALID])
 def test_invalid_schedules_raise_value_error(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match="PollSchedule needs"):
+    with pytest.raises(RequestValidationError) as caught:  # a ValueError too
         PollSchedule(**kwargs)
+    assert caught.value.field.startswith("PollSchedule.")
+    assert caught.value.hint
+
+
+def test_steep_growth_never_overflows() -> None:
+    schedule = PollSchedule(first_delay=1, interval=1, growth=1e6, max_interval=60, jitter=0)
+    assert schedule.delay_after(500, 0.5) == 60
 
 
 @pytest.mark.parametrize(

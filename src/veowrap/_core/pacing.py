@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from veowrap._core import validation
+
 __all__ = ["Pacer"]
 
 
@@ -21,6 +23,9 @@ class Pacer:
 
     Calls are spaced a little under the quota (``headroom``): a service's sliding window sees
     arrival times with network jitter, so pacing at exactly the limit still meets 429s.
+
+    Raises:
+        RequestValidationError: ``per_minute`` is not a number > 0 (nor ``None``).
 
     Attributes:
         per_minute: The quota, or ``None`` for no pacing.
@@ -38,8 +43,8 @@ class Pacer:
     _next_slot: float = field(init=False, default=float("-inf"))
 
     def __post_init__(self) -> None:
-        if self.per_minute is not None and self.per_minute <= 0:
-            raise ValueError(f"requests_per_minute must be positive, got {self.per_minute}")
+        # A rate of 0, NaN or infinity would divide into a slot that never comes (a hang).
+        self.per_minute = validation.rate("requests_per_minute", self.per_minute)
         self._target = (self.per_minute or 0.0) * self.headroom
         self._rate = self._target
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
+from veowrap._core import validation
 from veowrap._core.faults import classify
 from veowrap._core.retrying import DeadlineReached
 from veowrap._core.schedule import PollSchedule
@@ -136,6 +137,9 @@ def submit_plan(
         if redact(status.name) != status.name:
             # A name that carries a credential could never be shown, logged or saved safely.
             raise MalformedResponse("the operation's name contains a credential")
+        if (problem := validation.operation_name_problem(status.name)) is not None:
+            # The same rule as a loaded handle's: the name goes into authenticated URLs.
+            raise MalformedResponse(f"the operation's name cannot be used: {problem}")
     except MalformedResponse as error:
         verdict = classify(error, "submit", retry_unavailable_create=retry_unavailable_create)
         failure = verdict.error(request=request, model=model)

@@ -14,7 +14,9 @@ from typing import Any
 
 from tenacity import RetryCallState
 
+from veowrap._core import validation
 from veowrap._core.faults import Phase, classify, describe
+from veowrap._errors import RequestValidationError
 from veowrap._events import Retrying
 
 __all__ = ["DeadlineReached", "RetryPolicy", "retry_arguments"]
@@ -58,15 +60,30 @@ class RetryPolicy:
     retry_unavailable_create: bool = True
 
     def __post_init__(self) -> None:
-        if self.attempts < 1 or self.initial_delay < 0 or self.max_delay < self.initial_delay:
-            raise ValueError(
-                f"RetryPolicy needs attempts >= 1 and 0 <= initial_delay <= max_delay, got {self}"
+        validation.whole_number("RetryPolicy.attempts", self.attempts, minimum=1)
+        validation.seconds(
+            "RetryPolicy.initial_delay", self.initial_delay, optional=False, zero=True
+        )
+        validation.seconds("RetryPolicy.max_delay", self.max_delay, optional=False, zero=True)
+        if self.max_delay < self.initial_delay:
+            raise RequestValidationError(
+                "RetryPolicy.max_delay",
+                self.max_delay,
+                f"a number of seconds >= initial_delay ({self.initial_delay:g})",
+                hint="max_delay caps every wait; make it at least initial_delay.",
             )
+        validation.number(
+            "RetryPolicy.multiplier", self.multiplier, minimum=0.0, allowed="a number >= 0"
+        )
+        validation.number("RetryPolicy.jitter", self.jitter, minimum=0.0, allowed="a number >= 0")
 
     def delay(self, attempt: int, retry_after: float | None, rand: float) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         steps = min(attempt - 1, 100)  # bounded: no overflow however many attempts
-        base = self.initial_delay * self.multiplier**steps * (1 + self.jitter * rand)
+        try:
+            base = self.initial_delay * self.multiplier**steps * (1 + self.jitter * rand)
+        except OverflowError:  # a steep multiplier passes max_delay long before 100 attempts
+            base = self.max_delay
         return max(min(self.max_delay, base), retry_after or 0.0)
 
 

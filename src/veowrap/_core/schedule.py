@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from veowrap._core import validation
+from veowrap._errors import RequestValidationError
+
 __all__ = ["LatencyProfile", "PollSchedule"]
 
 LatencyProfile = Literal["balanced", "low", "economy"]
@@ -35,14 +38,23 @@ class PollSchedule:
     jitter: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.first_delay < 0 or self.interval <= 0 or self.max_interval < self.interval:
-            raise ValueError(
-                "PollSchedule needs first_delay >= 0 and 0 < interval <= max_interval, got "
-                f"first_delay={self.first_delay}, interval={self.interval}, "
-                f"max_interval={self.max_interval}"
+        validation.seconds("PollSchedule.first_delay", self.first_delay, optional=False, zero=True)
+        validation.seconds("PollSchedule.interval", self.interval, optional=False)
+        validation.seconds("PollSchedule.max_interval", self.max_interval, optional=False)
+        if self.max_interval < self.interval:
+            raise RequestValidationError(
+                "PollSchedule.max_interval",
+                self.max_interval,
+                f"a number of seconds >= interval ({self.interval:g})",
+                hint="The interval grows up to max_interval; make it at least the interval.",
             )
-        if self.growth < 1 or not 0 <= self.jitter < 1:
-            raise ValueError("PollSchedule needs growth >= 1 and 0 <= jitter < 1")
+        validation.number(
+            "PollSchedule.growth",
+            self.growth,
+            minimum=1.0,
+            allowed="a number >= 1 (1 keeps the interval fixed)",
+        )
+        validation.fraction("PollSchedule.jitter", self.jitter)
 
     @classmethod
     def profile(cls, name: LatencyProfile = "balanced") -> PollSchedule:
@@ -76,5 +88,8 @@ class PollSchedule:
         else:
             # Cap the exponent so very long waits never overflow a float.
             steps = min(polls - 1, 1000)
-            base = min(self.max_interval, self.interval * self.growth**steps)
+            try:
+                base = min(self.max_interval, self.interval * self.growth**steps)
+            except OverflowError:  # a steep growth passes max_interval long before 1000 polls
+                base = self.max_interval
         return max(0.0, base * (1 + self.jitter * (2 * rand - 1)))

@@ -181,17 +181,44 @@ def keep_handle(
         )
 
 
+def check_numbers(
+    *,
+    timeout: float | None = None,
+    poll_interval: float | None = None,
+    max_cost: float | None = None,
+) -> None:
+    """Refuses an absurd number option (0, negative, NaN, infinite) before anything else runs.
+
+    The library refuses the same values with the same rules (``veowrap._core.validation``)
+    before any network call; checking first here also puts them before the configuration and
+    the output path, so a typo is reported as itself (exit 3).
+
+    Raises:
+        RequestValidationError: The first option at fault.
+    """
+    from veowrap._core import validation
+
+    validation.seconds("timeout", timeout, none="the default (900 s)")
+    validation.seconds("poll_interval", poll_interval, none="the default schedule", example=10)
+    validation.dollars("budget", max_cost)
+
+
 def build_generator(
     target: Target,
     *,
     client: Any = None,
     poll_interval: float | None = None,
 ) -> Any:
-    """A ``VideoGenerator`` for the target (environment variables fill in the rest)."""
+    """A ``VideoGenerator`` for the target (environment variables fill in the rest).
+
+    Raises:
+        RequestValidationError: ``--poll-interval`` is not a number of seconds > 0.
+    """
     from veowrap._core.schedule import PollSchedule
     from veowrap._sync import VideoGenerator
 
     settings: dict[str, Any] = {}
+    check_numbers(poll_interval=poll_interval)
     if poll_interval is not None:
         settings["poll_schedule"] = PollSchedule.fixed(poll_interval)
     if client is None and target.emulator:
@@ -593,6 +620,7 @@ def generate(
     }
 
     def body() -> None:
+        check_numbers(timeout=timeout, poll_interval=poll_interval, max_cost=max_cost)
         check_output(output, overwrite=overwrite, videos=count or 1)
         with contextlib.ExitStack() as stack:
             client = None
@@ -682,6 +710,7 @@ def wait(
     target = Target(vertex=vertex, project=project, location=location, emulator=emulator)
 
     def body() -> None:
+        check_numbers(timeout=timeout, poll_interval=poll_interval)
         operation, source = load_handle(handle)
         check_output(
             output, overwrite=overwrite, videos=operation.expected_videos or 1, handle=operation

@@ -18,6 +18,7 @@ from veowrap.cli._app import (
     Target,
     _guard,
     build_generator,
+    check_numbers,
     cli,
     fail,
     output_options,
@@ -91,8 +92,14 @@ def batch(
 
     def body() -> None:
         from veowrap._batch import summarize
+        from veowrap._core import validation
         from veowrap._request_files import read_request_file
 
+        # The numbers first: a typo must not create DIR or be hidden behind a file's errors.
+        check_numbers(poll_interval=poll_interval)
+        validation.batch_settings(
+            concurrency=concurrency, requests_per_minute=rpm, timeout=timeout, budget=max_cost
+        )
         read = read_request_file(file)
         requests, keys = [item.request for item in read], [item.key for item in read]
         directory = check_directory(output_dir)  # before anything is sent

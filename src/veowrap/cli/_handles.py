@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 from veowrap._errors import RequestValidationError
+from veowrap._files import NotARegularFileError, read_regular_file
 from veowrap._handle import OperationHandle
 from veowrap.cli._describe import os_reason
 
@@ -63,9 +64,21 @@ def load_handle(value: str) -> tuple[OperationHandle, Path | None]:
             "handle",
             value,
             error.allowed,
-            reason=error.reason,
+            reason=_why(error),
             hint="There is no file by that name either. " + _HINT,
         ) from None
+
+
+def _why(error: RequestValidationError) -> str | None:
+    """The reason of a refused handle, naming the handle's field at fault (name, count…)."""
+    if error.field == "handle":
+        return error.reason
+    text = f"its {error.field.removeprefix('handle.')} {_shorten(repr(error.value))} is not valid"
+    return f"{text} ({error.reason})" if error.reason else text
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _kind(path: Path) -> str | None:
@@ -80,8 +93,15 @@ def _kind(path: Path) -> str | None:
 def _read_handle_file(path: Path) -> OperationHandle:
     shown = str(path)
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_HANDLE_CHARS + 1)
+        data = read_regular_file(path, MAX_HANDLE_CHARS)  # a FIFO would block open() forever
+    except NotARegularFileError as error:
+        raise RequestValidationError(
+            "handle",
+            shown,
+            "a handle file",
+            reason=f"it is {error.kind}, not a regular file",
+            hint=_HINT,
+        ) from None
     except OSError as error:
         raise RequestValidationError(
             "handle", shown, "a readable handle file", reason=os_reason(error), hint=_HINT
@@ -107,12 +127,12 @@ def _read_handle_file(path: Path) -> OperationHandle:
     try:
         return OperationHandle.coerce(text)
     except RequestValidationError as error:
-        reason = "the file does not hold a handle"
+        reason, why = "the file does not hold a handle", _why(error)
         raise RequestValidationError(
             "handle",
             shown,
             error.allowed,
-            reason=f"{reason}: {error.reason}" if error.reason else reason,
+            reason=f"{reason}: {why}" if why else reason,
             hint=_HINT,
         ) from None
 
