@@ -78,7 +78,21 @@ def test_names_shaped_like_an_interaction_id_are_asked_about(
 
 
 @pytest.mark.parametrize(
-    "kind", ["directory", "binary", "utf-16", "empty", "huge", "json list", "deep", "a video"]
+    "kind",
+    [
+        "directory",
+        "binary",
+        "utf-16",
+        "empty",
+        "huge",
+        "json list",
+        "deep",
+        "a video",
+        "fifo",
+        "link to a device",
+        "hostile name",
+        "a billion videos",
+    ],
 )
 def test_unusable_handle_files(
     invoke: Invoke, vertex_env: dict[str, str], emu: VeoEmulator, tmp_path: Path, kind: str
@@ -99,6 +113,19 @@ def test_unusable_handle_files(
         path.write_text("[1, 2, 3]")
     elif kind == "deep":
         path.write_text("{" + '"a":{' * 5_000)
+    elif kind in ("fifo", "link to a device") and os.name != "posix":
+        pytest.skip("POSIX file kinds")
+    elif kind == "fifo":
+        os.mkfifo(path)  # opening it to read would wait for a writer forever
+    elif kind == "link to a device":
+        path.symlink_to("/dev/zero")
+    elif kind == "hostile name":
+        path.write_text(
+            json.dumps({"name": "models/m/operations/../../files/x", "platform": "gemini"})
+        )
+    elif kind == "a billion videos":
+        name = "models/m/operations/x"
+        path.write_text(json.dumps({"name": name, "platform": "gemini", "expected_videos": 10**9}))
     else:
         path.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 200)
     result = invoke("status", str(path), env=vertex_env)

@@ -54,8 +54,9 @@ MAX_VIDEOS = 4
 MAX_KEY_CHARS = 200
 """The longest batch ``key``: it becomes a file name, and file systems allow 255 bytes."""
 
-MAX_OPERATION_NAME_CHARS = 1024
-"""The longest operation name accepted; real ones are under 200 characters."""
+MAX_OPERATION_NAME_CHARS = 8 * 1024
+"""The longest operation name accepted (real ones are under 200 characters); servers refuse
+longer URLs anyway."""
 
 OPERATION_NAME_ALLOWED = (
     "an operation name such as 'models/M/operations/ID' (Gemini API), "
