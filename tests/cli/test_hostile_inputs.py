@@ -301,3 +301,55 @@ def test_ctrl_c_during_a_batch_points_at_the_journal(
     assert result.exit_code == ExitCode.INTERRUPTED
     assert "veowrap-journal.sqlite" in result.stderr and "Rerun the same command" in result.stderr
     assert_not_a_bug(result.stderr)
+
+
+# command and arguments ({d}: a scratch directory holding ok.jsonl), option at fault
+ABSURD_NUMBERS: list[tuple[str, list[str], str]] = [
+    ("generate-timeout-nan", ["generate", "a", "-o", "{d}/v.mp4", "--timeout", "nan"], "timeout"),
+    ("generate-timeout-inf", ["generate", "a", "-o", "{d}/v.mp4", "--timeout", "inf"], "timeout"),
+    ("generate-timeout-huge", ["generate", "a", "-o", "{d}/v.mp4", "--timeout", "1e300"],
+     "timeout"),
+    ("generate-poll-0", ["generate", "a", "-o", "{d}/v.mp4", "--poll-interval", "0"],
+     "poll_interval"),
+    ("generate-poll-nan", ["generate", "a", "-o", "{d}/v.mp4", "--poll-interval", "nan"],
+     "poll_interval"),
+    ("generate-max-cost-inf", ["generate", "a", "-o", "{d}/v.mp4", "--max-cost", "inf"], "budget"),
+    ("generate-offline-latency-inf",
+     ["generate", "a", "-o", "{d}/v.mp4", "--offline", "--offline-latency", "inf"],
+     "offline_latency"),
+    ("wait-timeout-negative", ["wait", "models/m/operations/x", "--timeout", "-1"], "timeout"),
+    ("wait-poll-negative", ["wait", "models/m/operations/x", "--poll-interval", "-2"],
+     "poll_interval"),
+    ("batch-rpm-0", ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--rpm", "0"],
+     "requests_per_minute"),
+    ("batch-rpm-nan", ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--rpm", "nan"],
+     "requests_per_minute"),
+    ("batch-timeout-negative", ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--timeout", "-1"],
+     "timeout"),
+    ("batch-timeout-nan", ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--timeout", "nan"], "timeout"),
+    ("batch-poll-0", ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--poll-interval", "0"],
+     "poll_interval"),
+    ("batch-max-cost-nan", ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--max-cost", "nan"],
+     "budget"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "field"), [pytest.param(*row[1:], id=row[0]) for row in ABSURD_NUMBERS]
+)
+def test_absurd_numbers_are_refused_first(
+    invoke: Invoke,
+    vertex_env: dict[str, str],
+    emu: VeoEmulator,
+    tmp_path: Path,
+    args: list[str],
+    field: str,
+) -> None:
+    (tmp_path / "ok.jsonl").write_text('{"prompt": "a"}\n')
+    result = invoke(*[arg.format(d=tmp_path) for arg in args], env=vertex_env)
+    assert result.exit_code == ExitCode.VALIDATION, result.stderr[-500:]
+    assert result.stderr.startswith(f"error: {field}="), result.stderr
+    assert "\nhint: " in result.stderr
+    assert_not_a_bug(result.stderr)
+    assert emu.requests == []
+    assert not (tmp_path / "b").exists()  # refused before the batch's directory is made

@@ -186,6 +186,7 @@ def check_numbers(
     timeout: float | None = None,
     poll_interval: float | None = None,
     max_cost: float | None = None,
+    offline_latency: float | None = None,
 ) -> None:
     """Refuses an absurd number option (0, negative, NaN, infinite) before anything else runs.
 
@@ -201,6 +202,8 @@ def check_numbers(
     validation.seconds("timeout", timeout, none="the default (900 s)")
     validation.seconds("poll_interval", poll_interval, none="the default schedule", example=10)
     validation.dollars("budget", max_cost)
+    if offline_latency is not None:  # an infinite one would never finish the job
+        validation.seconds("offline_latency", offline_latency, optional=False, zero=True, example=3)
 
 
 def build_generator(
@@ -620,7 +623,12 @@ def generate(
     }
 
     def body() -> None:
-        check_numbers(timeout=timeout, poll_interval=poll_interval, max_cost=max_cost)
+        check_numbers(
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_cost=max_cost,
+            offline_latency=offline_latency if offline else None,
+        )
         check_output(output, overwrite=overwrite, videos=count or 1)
         with contextlib.ExitStack() as stack:
             client = None
