@@ -172,7 +172,8 @@ class AsyncVideoGenerator(BaseGenerator):
                 before each step: a rerun skips done items, resumes submitted ones, and reports
                 uncertain submissions instead of re-sending them.
             output_dir: Save each item's videos as ``<output_dir>/<key>.mp4``.
-            timeout: Seconds each item may wait for its operation.
+            timeout: Seconds each item may wait for its operation, and again for saving its
+                videos (default: the generator's ``timeout``).
             on_event: Receives every item's events.
             resend_uncertain: Re-send items whose earlier submission is uncertain.
             retry_failed: Re-submit items recorded as failed in the journal.

@@ -524,13 +524,15 @@ class BatchRunner:
         bytes (this item's own, saved by a run that stopped before journaling it) counts as
         saved.
         """
+        # A save is bounded like the wait: a trickling download must not hold the batch forever.
+        timeout = self.timeout if self.timeout is not None else self.generator.timeout
         if self.overwrite:
-            return await video.save_async(target, overwrite=True)
+            return await video.save_async(target, overwrite=True, timeout=timeout)
         if target.exists() and not target.is_file():
             raise _exists(target, video.handle)
         staging = target.with_name(f".{target.name}.veowrap-staging-{secrets.token_hex(4)}")
         try:
-            await video.save_async(staging)
+            await video.save_async(staging, timeout=timeout)
             _link_no_clobber(staging, target, video.handle)
         finally:
             with contextlib.suppress(OSError):

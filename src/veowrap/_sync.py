@@ -224,7 +224,8 @@ class VideoGenerator(BaseGenerator):
             journal: A SQLite file (or :class:`~veowrap.Journal`) that makes the batch
                 resumable and safe to rerun.
             output_dir: Save each item's videos as ``<output_dir>/<key>.mp4``.
-            timeout: Seconds each item may wait for its operation.
+            timeout: Seconds each item may wait for its operation, and again for saving its
+                videos (default: the generator's ``timeout``).
             on_event: Receives every item's events.
             resend_uncertain: Re-send items whose earlier submission is uncertain.
             retry_failed: Re-submit items recorded as failed in the journal.
