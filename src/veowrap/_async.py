@@ -8,14 +8,13 @@ from os import PathLike
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import tenacity
 from typing_extensions import Unpack
 
 from veowrap._batch import BatchItem, build_runner
 from veowrap._batch_options import BatchOptions
 from veowrap._bounded import call_within_async
 from veowrap._core.plan import Call, Plan, Sleep
-from veowrap._core.retrying import RetryPolicy
+from veowrap._core.retrying import RetryPolicy, replay_failure_async
 from veowrap._core.schedule import PollSchedule
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
@@ -238,10 +237,14 @@ class AsyncVideoGenerator(BaseGenerator):
                     await self._sleep_async(action.seconds)
                     continue
                 try:
-                    retrying = tenacity.AsyncRetrying(
-                        sleep=self._sleep_async, **self._retry_kwargs(action, hook)
-                    )
-                    runner.reply(await retrying(self._call, action))
+                    runner.reply(await self._call(action))
+                    continue
+                except Exception as error:
+                    first = error
+                # Retried outside the except block: a later attempt's error keeps its own
+                # __context__ (the fault rules read it).
+                try:
+                    runner.reply(await self._retry(first, action, hook))
                 except Exception as error:
                     self._note_secrets()
                     runner.fail(error)
@@ -249,6 +252,16 @@ class AsyncVideoGenerator(BaseGenerator):
             runner.interrupted(error)
             raise
         return runner.result
+
+    async def _retry(self, first: Exception, call: Call, hook: EventHook | None) -> Any:
+        """Retries a call whose first attempt failed with ``first``, under the core's rules.
+
+        Only here is a ``tenacity.AsyncRetrying`` built: a call that succeeds at once needs none.
+        """
+        import tenacity
+
+        retrying = tenacity.AsyncRetrying(sleep=self._sleep_async, **self._retry_kwargs(call, hook))
+        return await retrying(replay_failure_async(first, self._call), call)
 
     async def _call(self, call: Call) -> Any:
         backend = self._backend

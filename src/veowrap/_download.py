@@ -28,9 +28,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
-
-import tenacity
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from veowrap._core.faults import classify, describe
 from veowrap._core.fetching import MAX_RETRY_AFTER, capped_retry_after
@@ -49,6 +47,9 @@ from veowrap._files import (
 from veowrap._handle import OperationHandle
 from veowrap._transfer import DownloadCancelled, TransferScope, transfer_scope
 from veowrap.backends._protocol import VideoStream
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["DownloadCancelled", "Downloader", "IncompleteVideo", "write_atomically"]
 
@@ -435,6 +436,8 @@ class Downloader:
         return _receive(lambda: self.open_video(video), partial.write, scope)
 
     def _retrying(self, scope: TransferScope) -> tenacity.Retrying:
+        import tenacity  # loaded by the first save, not by ``import veowrap``
+
         arguments = retry_arguments(
             self.policy,
             "download",

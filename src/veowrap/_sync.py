@@ -8,14 +8,13 @@ from os import PathLike
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import tenacity
 from typing_extensions import Unpack
 
 from veowrap._batch import BatchItem, iterate_in_thread
 from veowrap._batch_options import BatchOptions
 from veowrap._bounded import call_within
 from veowrap._core.plan import Call, Plan, Sleep
-from veowrap._core.retrying import RetryPolicy
+from veowrap._core.retrying import RetryPolicy, replay_failure
 from veowrap._core.schedule import PollSchedule
 from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
@@ -287,10 +286,14 @@ class VideoGenerator(BaseGenerator):
                     self._sleep(action.seconds)
                     continue
                 try:
-                    retrying = tenacity.Retrying(
-                        sleep=self._sleep, **self._retry_kwargs(action, hook)
-                    )
-                    runner.reply(retrying(self._call, action))
+                    runner.reply(self._call(action))
+                    continue
+                except Exception as error:
+                    first = error
+                # Retried outside the except block: a later attempt's error keeps its own
+                # __context__ (the fault rules read it).
+                try:
+                    runner.reply(self._retry(first, action, hook))
                 except Exception as error:
                     self._note_secrets()
                     runner.fail(error)
@@ -298,6 +301,16 @@ class VideoGenerator(BaseGenerator):
             runner.interrupted(error)
             raise
         return runner.result
+
+    def _retry(self, first: Exception, call: Call, hook: EventHook | None) -> Any:
+        """Retries a call whose first attempt failed with ``first``, under the core's rules.
+
+        Only here is a ``tenacity.Retrying`` built: a call that succeeds at once needs none.
+        """
+        import tenacity
+
+        retrying = tenacity.Retrying(sleep=self._sleep, **self._retry_kwargs(call, hook))
+        return retrying(replay_failure(first, self._call), call)
 
     def _call(self, call: Call) -> Any:
         backend = self._backend

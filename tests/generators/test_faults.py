@@ -6,13 +6,22 @@ import json
 import logging
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import veowrap
 from veowrap.testing import Fault, Outcome, VeoEmulator
 
-from .conftest import API_KEY, TOKEN, Driver, creates, resume_in_new_process
+from .conftest import (
+    API_KEY,
+    FAST_POLLS,
+    FAST_RETRIES,
+    TOKEN,
+    Driver,
+    creates,
+    resume_in_new_process,
+)
 
 MODEL = "veo-3.1-generate-001"
 
@@ -98,6 +107,83 @@ def test_quota_that_never_clears(vertex: Driver, emu: VeoEmulator) -> None:
         vertex.generate("a fox", model=MODEL)
     assert caught.value.retry_after == pytest.approx(0.01)
     assert emu.accepted_submissions == 0
+
+
+# -- a caller's client whose google-genai retries are on: veowrap's decide alone ----------------
+# google-genai would retry 408/429/5xx and broken connections five times on such a client; a
+# create it re-sent could start (and bill) a second video. veowrap sends through a view of the
+# client with the SDK's retries off, built once per backend, and leaves the client untouched.
+
+
+def _sdk_retrying_client(emu: VeoEmulator) -> Any:
+    from google.genai import types
+
+    retries = types.HttpRetryOptions(attempts=5, initial_delay=0.01, max_delay=0.02)
+    return emu.client(vertex=True, retry_options=retries)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_sdk_retries_never_resend_a_veo_create(emu: VeoEmulator, flavour: str, status: int) -> None:
+    driver = Driver(flavour, client=_sdk_retrying_client(emu))
+    emu.inject("create", Fault.http(status), times=20)
+    with pytest.raises(veowrap.VeowrapError):
+        for _ in range(2):  # the second create reuses the view built by the first
+            driver.generate("a fox", model=MODEL)
+    # 500 may follow an accepted create: one try, no retry. 503 proves a refusal: veowrap's
+    # four attempts. Never the SDK's five per attempt.
+    assert creates(emu) == (1 if status == 500 else FAST_RETRIES.attempts)
+    driver.loop.close()
+
+
+def test_sdk_retries_never_resend_a_create_after_a_reset(emu: VeoEmulator, flavour: str) -> None:
+    driver = Driver(flavour, client=_sdk_retrying_client(emu))
+    emu.inject("create", Fault.reset_after_accept())
+    with pytest.raises(veowrap.SubmissionUncertainError):
+        driver.generate("a fox", model=MODEL)
+    assert creates(emu) == 1
+    assert emu.accepted_submissions == 1
+    driver.loop.close()
+
+
+def test_sdk_retries_do_not_stack_under_veowrap_polls(emu: VeoEmulator, flavour: str) -> None:
+    driver = Driver(flavour, client=_sdk_retrying_client(emu))
+    emu.inject("poll", Fault.http(503), times=2)
+    events: list[veowrap.events.Event] = []
+    assert len(driver.generate("a fox", model=MODEL, on_event=events.append).videos) == 1
+    # Each failed poll is seen (and retried) by veowrap, not swallowed by SDK backoff.
+    assert [e.phase for e in events if e.kind == "retrying"] == ["poll", "poll"]
+    driver.loop.close()
+
+
+def test_without_the_view_each_create_carries_its_own_retry_options(
+    emu: VeoEmulator, flavour: str
+) -> None:
+    from veowrap.backends._no_retry import no_retry_api_client
+
+    assert no_retry_api_client(object()) is None  # an SDK without the seams gets no view
+    driver = Driver(flavour, client=_sdk_retrying_client(emu))
+    driver.generator.backend._no_retry_tried = True  # as if this SDK had no seams
+    emu.inject("create", Fault.http(500), times=20)
+    with pytest.raises(veowrap.SubmissionUncertainError):
+        driver.generate("a fox", model=MODEL)
+    assert creates(emu) == 1
+    driver.loop.close()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # prompt=: works on every SDK
+def test_the_callers_client_keeps_its_own_retries_and_connections(emu: VeoEmulator) -> None:
+    import gc
+
+    client = _sdk_retrying_client(emu)
+    generator = veowrap.VideoGenerator(client=client, poll_schedule=FAST_POLLS)
+    generator.generate("a fox", model=MODEL)
+    del generator
+    gc.collect()  # the view must not close the client's connections when it goes
+    emu.inject("create", Fault.http(503), times=2)
+    before = creates(emu)
+    operation = client.models.generate_videos(model=MODEL, prompt="a fox")
+    assert operation.name
+    assert creates(emu) - before == 3  # the client's own policy: two retries, then accepted
 
 
 def test_operation_error(vertex: Driver, emu: VeoEmulator) -> None:

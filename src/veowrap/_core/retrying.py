@@ -4,22 +4,36 @@ Tenacity performs the retries (``Retrying`` in the sync driver, ``AsyncRetrying`
 one); this module only decides: which failures are retried (:func:`classify`), how long to
 wait (exponential with jitter, never less than the server's ``Retry-After``), and when to stop
 (attempts used up, or the next wait would cross the caller's deadline).
+
+Most calls succeed at once, so the drivers make the first attempt themselves and build a
+tenacity object only after it failed; :func:`replay_failure` hands that failed attempt to
+tenacity as its attempt 1, so every decision is the one it would have made from the start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-
-from tenacity import RetryCallState
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from veowrap._core import validation
 from veowrap._core.faults import Phase, classify, describe
 from veowrap._errors import RequestValidationError
 from veowrap._events import Retrying
 
-__all__ = ["DeadlineReached", "RetryPolicy", "retry_arguments"]
+if TYPE_CHECKING:  # tenacity is imported by the drivers only once a call has failed
+    from tenacity import RetryCallState
+
+__all__ = [
+    "DeadlineReached",
+    "RetryPolicy",
+    "replay_failure",
+    "replay_failure_async",
+    "retry_arguments",
+]
+
+A = TypeVar("A")
+T = TypeVar("T")
 
 
 class DeadlineReached(Exception):
@@ -154,3 +168,33 @@ def retry_arguments(
         "before_sleep": before_sleep,
         "retry_error_callback": give_up,
     }
+
+
+def replay_failure(first: Exception, call: Callable[[A], T]) -> Callable[[A], T]:
+    """``call``, except that its first invocation raises ``first`` instead of calling.
+
+    A driver that already made attempt 1 itself passes this to ``tenacity.Retrying``: tenacity
+    then sees the same attempt numbers, outcomes and waits as if it had made every attempt.
+    """
+    pending = [first]
+
+    def attempt(argument: A) -> T:
+        if pending:
+            raise pending.pop()
+        return call(argument)
+
+    return attempt
+
+
+def replay_failure_async(
+    first: Exception, call: Callable[[A], Awaitable[T]]
+) -> Callable[[A], Awaitable[T]]:
+    """:func:`replay_failure` for ``tenacity.AsyncRetrying``."""
+    pending = [first]
+
+    async def attempt(argument: A) -> T:
+        if pending:
+            raise pending.pop()
+        return await call(argument)
+
+    return attempt

@@ -25,19 +25,23 @@ def _video(types: Any, video: Video) -> Any:
     return types.Video(video_bytes=video.data, mime_type=video.mime_type)
 
 
-def generate_videos_arguments(types: Any, request: VideoRequest, model: str) -> dict[str, Any]:
+def generate_videos_arguments(
+    types: Any, request: VideoRequest, model: str, *, per_call_retry_off: bool = True
+) -> dict[str, Any]:
     """Keyword arguments for ``client.models.generate_videos``.
 
-    The SDK's per-call retries are switched off (one attempt): veowrap decides when a create
-    may be retried, and two retry layers must never stack on a billable call.
+    The SDK's retries must be off (one attempt): veowrap decides when a create may be retried,
+    and two retry layers must never stack on a billable call. The backend normally sends
+    through a client view whose retries are already off (``_no_retry.py``); only without one
+    does each call carry its own ``HttpRetryOptions(attempts=1)``.
 
     Args:
         types: The ``google.genai.types`` module.
         request: The validated request.
         model: The model id to use.
+        per_call_retry_off: Put the one-attempt retry options in the call's config.
     """
     config: dict[str, Any] = {
-        "http_options": types.HttpOptions(retry_options=types.HttpRetryOptions(attempts=1)),
         "number_of_videos": request.number_of_videos,
         "duration_seconds": request.duration_seconds,
         "aspect_ratio": request.aspect_ratio,
@@ -51,6 +55,8 @@ def generate_videos_arguments(types: Any, request: VideoRequest, model: str) -> 
         "output_gcs_uri": request.output_gcs_uri,
         "labels": request.labels,
     }
+    if per_call_retry_off:
+        config["http_options"] = types.HttpOptions(retry_options=types.HttpRetryOptions(attempts=1))
     if request.compression_quality is not None:
         config["compression_quality"] = request.compression_quality.upper()
     if request.resize_mode is not None:

@@ -25,6 +25,7 @@ from veowrap.backends._interactions import (
     create_arguments,
     no_retry_interactions,
 )
+from veowrap.backends._no_retry import NoRetryResources, no_retry_api_client
 from veowrap.backends._protocol import VideoStream
 from veowrap.backends._response_guard import guard_clients
 
@@ -100,6 +101,10 @@ class GenAIBackend:
             stall_timeout=download_timeout,
         )
         self._creators: dict[bool, Any] = {}
+        # Veo calls go through resources bound to a no-retry view of the SDK's API client,
+        # built on the first call and kept (see _no_retry.py); None when this SDK cannot.
+        self._no_retry: NoRetryResources | None = None
+        self._no_retry_tried = False
         # Only a client veowrap built is veowrap's to close; a caller's client stays open.
         self._owns_client = client is None
         guard_clients(
@@ -152,13 +157,18 @@ class GenAIBackend:
         """Starts a generation once, with the SDK's own retries off."""
         if self.route_for(model) == "interactions":
             return self._quiet(asynchronous=False).create(**create_arguments(request, model))
-        return self._client.models.generate_videos(**self._arguments(request, model))
+        quiet = self._veo()
+        if quiet is None:
+            return self._client.models.generate_videos(**self._arguments(request, model, True))
+        return quiet.models.generate_videos(**self._arguments(request, model, False))
 
     def poll(self, handle: OperationHandle) -> Any:
         """Reads the operation (``operations.get``) or interaction (``interactions.get``)."""
         if handle.route == "interactions":
             return self._quiet(asynchronous=False).get(handle.name)
-        return self._client.operations.get(self._operation(handle))
+        quiet = self._veo()
+        operations = self._client.operations if quiet is None else quiet.operations
+        return operations.get(self._operation(handle))
 
     def cancel(self, handle: OperationHandle) -> None:
         """Cancels an interaction; Veo operations cannot be cancelled through google-genai."""
@@ -172,13 +182,19 @@ class GenAIBackend:
         """Starts a generation once, with the SDK's own retries off."""
         if self.route_for(model) == "interactions":
             return await self._quiet(asynchronous=True).create(**create_arguments(request, model))
-        return await self._client.aio.models.generate_videos(**self._arguments(request, model))
+        quiet = self._veo()
+        if quiet is None:
+            arguments = self._arguments(request, model, True)
+            return await self._client.aio.models.generate_videos(**arguments)
+        return await quiet.aio_models.generate_videos(**self._arguments(request, model, False))
 
     async def poll_async(self, handle: OperationHandle) -> Any:
         """Reads the operation or interaction once."""
         if handle.route == "interactions":
             return await self._quiet(asynchronous=True).get(handle.name)
-        return await self._client.aio.operations.get(self._operation(handle))
+        quiet = self._veo()
+        operations = self._client.aio.operations if quiet is None else quiet.aio_operations
+        return await operations.get(self._operation(handle))
 
     async def cancel_async(self, handle: OperationHandle) -> None:
         """Cancels an interaction; Veo operations cannot be cancelled through google-genai."""
@@ -299,10 +315,18 @@ class GenAIBackend:
             self._creators[asynchronous] = view
         return self._creators[asynchronous]
 
-    def _arguments(self, request: VideoRequest, model: str) -> dict[str, Any]:
+    def _veo(self) -> NoRetryResources | None:
+        # Built once, on the first Veo call, then reused by every create and poll.
+        if not self._no_retry_tried:
+            view = no_retry_api_client(self._api)
+            self._no_retry = NoRetryResources(view) if view is not None else None
+            self._no_retry_tried = True
+        return self._no_retry
+
+    def _arguments(self, request: VideoRequest, model: str, per_call: bool) -> dict[str, Any]:
         from google.genai import types
 
-        return generate_videos_arguments(types, request, model)
+        return generate_videos_arguments(types, request, model, per_call_retry_off=per_call)
 
     def _operation(self, handle: OperationHandle) -> Any:
         from google.genai import types
