@@ -16,7 +16,13 @@ import tenacity
 from google.genai import errors as genai_errors
 
 from veowrap._core.faults import Phase
-from veowrap._core.retrying import DeadlineReached, RetryPolicy, retry_arguments
+from veowrap._core.retrying import (
+    DeadlineReached,
+    RetryPolicy,
+    replay_failure,
+    replay_failure_async,
+    retry_arguments,
+)
 from veowrap._errors import RequestValidationError
 from veowrap._events import Retrying
 
@@ -120,8 +126,13 @@ def run(
     deadline: float | None = None,
     call_cost: float = 0.0,
     rand: Callable[[], float] = lambda: 0.5,
+    first_outside: bool = False,
 ) -> Run:
-    """Calls a scripted function under tenacity: each attempt takes the next script item."""
+    """Calls a scripted function under tenacity: each attempt takes the next script item.
+
+    With ``first_outside`` it runs as the drivers do: attempt 1 without tenacity, and only
+    after it failed a ``tenacity.Retrying`` that replays that failure as its attempt 1.
+    """
     record = Run()
     now = [0.0]
     replies = iter(script)
@@ -130,7 +141,7 @@ def run(
         record.sleeps.append(seconds)
         now[0] += seconds
 
-    def call() -> Any:
+    def call(_: Any = None) -> Any:
         record.calls.append(now[0])
         now[0] += call_cost
         reply = next(replies)
@@ -147,12 +158,74 @@ def run(
         on_retry=record.events.append,
     )
     retrying = tenacity.Retrying(sleep=sleep, **arguments)
+    attempt: Callable[[Any], Any] = call
+    if first_outside:
+        try:
+            record.result = call()
+            record.end = now[0]
+            return record
+        except Exception as error:
+            attempt = replay_failure(error, call)
     try:
-        record.result = retrying(call)
+        record.result = retrying(attempt, None)
     except Exception as error:
         record.error = error
     record.end = now[0]
     return record
+
+
+# The drivers build tenacity only after a first failure; every decision must stay the same.
+REPLAYED: list[tuple[str, list[Any], dict[str, Any]]] = [
+    ("success-at-once", ["ok"], {}),
+    ("retried-then-ok", [http(503), http(503), "ok"], {}),
+    ("attempts-run-out", [http(503)] * 6, {}),
+    ("not-retryable", [http(400), "ok"], {}),
+    ("uncertain-create", [http(500), "ok"], {"phase": "submit"}),
+    ("single-attempt", [http(503), "ok"], {"policy": RetryPolicy(attempts=1)}),
+    ("deadline", [http(503)] * 6, {"deadline": 5.0, "call_cost": 0.25}),
+    ("retry-after", [http(429, "7"), "ok"], {"phase": "submit"}),
+    ("retry-after-too-long", [http(429, "900"), "ok"], {"phase": "submit"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("script", "options"), [pytest.param(*row[1:], id=row[0]) for row in REPLAYED]
+)
+def test_first_attempt_outside_tenacity_decides_the_same(
+    script: list[Any], options: dict[str, Any]
+) -> None:
+    direct, replayed = run(script, **options), run(script, first_outside=True, **options)
+    assert replayed.calls == direct.calls
+    assert replayed.sleeps == direct.sleeps
+    assert replayed.events == direct.events
+    assert replayed.end == direct.end
+    assert replayed.result == direct.result
+    assert type(replayed.error) is type(direct.error)
+    if direct.error is not None and not isinstance(direct.error, DeadlineReached):
+        assert replayed.error is script[len(direct.calls) - 1]  # the very error, re-raised
+
+
+def test_replayed_failure_is_raised_once_then_the_call_runs() -> None:
+    first = RuntimeError("attempt 1")
+    attempt = replay_failure(first, lambda argument: f"called with {argument}")
+    with pytest.raises(RuntimeError) as caught:
+        attempt("x")
+    assert caught.value is first
+    assert attempt("y") == "called with y"
+
+
+def test_replayed_failure_async() -> None:
+    import asyncio
+
+    async def call(argument: str) -> str:
+        return f"awaited {argument}"
+
+    first = RuntimeError("attempt 1")
+    attempt = replay_failure_async(first, call)
+    with pytest.raises(RuntimeError) as caught:
+        asyncio.run(attempt("x"))
+    assert caught.value is first
+    assert asyncio.run(attempt("y")) == "awaited y"
 
 
 def test_retries_until_success() -> None:
