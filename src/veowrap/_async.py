@@ -8,28 +8,28 @@ from os import PathLike
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from typing_extensions import Unpack
-
-from veowrap._batch import BatchItem, build_runner
-from veowrap._batch_options import BatchOptions
 from veowrap._bounded import call_within_async
-from veowrap._core.plan import Call, Plan, Sleep
 from veowrap._core.retrying import RetryPolicy, replay_failure_async
 from veowrap._core.schedule import PollSchedule
-from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
 from veowrap._generator_base import BaseGenerator, EventHook
-from veowrap._handle import OperationHandle
-from veowrap._journal import Journal
-from veowrap._progress import attach_progress
-from veowrap._request import VideoRequest
-from veowrap._request_fields import RequestOptions
-from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend, AsyncClosable
 
 if TYPE_CHECKING:
+    # Loaded on first use, not by ``AsyncVideoGenerator(...)`` (see ``_sync.py``).
     from google.auth.credentials import Credentials
     from google.genai import Client
+    from typing_extensions import Unpack
+
+    from veowrap._batch import BatchItem
+    from veowrap._batch_options import BatchOptions
+    from veowrap._core.plan import Call, Plan
+    from veowrap._core.status import OperationStatus
+    from veowrap._handle import OperationHandle
+    from veowrap._journal import Journal
+    from veowrap._request import VideoRequest
+    from veowrap._request_fields import RequestOptions
+    from veowrap._result import GenerationResult
 
 __all__ = ["AsyncVideoGenerator"]
 
@@ -91,6 +91,8 @@ class AsyncVideoGenerator(BaseGenerator):
         **fields: Unpack[RequestOptions],
     ) -> GenerationResult:
         """Submits a request and waits for its videos. See :meth:`VideoGenerator.generate`."""
+        from veowrap._progress import attach_progress
+
         request = self._request(prompt, fields)
         plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
         with attach_progress(on_event, progress) as hook:
@@ -111,6 +113,8 @@ class AsyncVideoGenerator(BaseGenerator):
         """
         plan = self._submission(self._request(request, fields), self._deadline(timeout), budget)
         handle, _ = await self._run(plan, on_event)
+        from veowrap._handle import OperationHandle
+
         assert isinstance(handle, OperationHandle)
         return handle
 
@@ -187,6 +191,8 @@ class AsyncVideoGenerator(BaseGenerator):
                 ``requests_per_minute``, ``timeout`` or ``budget`` that is not a finite
                 positive number, a key that is not a non-blank string, a path with a NUL).
         """
+        from veowrap._batch import build_runner
+
         runner = build_runner(
             self,
             requests,
@@ -230,6 +236,8 @@ class AsyncVideoGenerator(BaseGenerator):
     async def _run(
         self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
     ) -> Any:
+        from veowrap._core.plan import Sleep
+
         runner = self._runner(plan, hook, handle)
         try:
             while (action := runner.next()) is not None:

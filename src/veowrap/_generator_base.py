@@ -11,48 +11,42 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, cast
 
-from typing_extensions import Unpack
-
 from veowrap._core import validation
-from veowrap._core.plan import (
-    Call,
-    Emit,
-    Plan,
-    Sleep,
-    cancel_plan,
-    status_plan,
-    submit_plan,
-    wait_plan,
-)
 from veowrap._core.retrying import RetryPolicy, retry_arguments
 from veowrap._core.schedule import PollSchedule
-from veowrap._download import Downloader
-from veowrap._errors import RequestValidationError, SubmissionUncertainError, VeowrapError
-from veowrap._events import Event, Submitted
-from veowrap._handle import OperationHandle, note_resumable, utcnow
-from veowrap._redact import install_filter, redact_chain, register_secrets
-from veowrap._request import VideoRequest
-from veowrap._request_fields import RequestFields, RequestOptions
-from veowrap._result import GenerationResult
-from veowrap._settings import GeneratorOptions
+from veowrap._errors import RequestValidationError
+from veowrap._redact import install_filter, register_secrets
 from veowrap.backends._protocol import AsyncBackend, Backend, HoldsSecrets, VirtualClock
 from veowrap.backends._registry import resolve_backend
 
 if TYPE_CHECKING:
+    # Plans, requests, handles and results are loaded by the first call, not by building a
+    # generator: its first construction stays close to a ``genai.Client``'s (benchmarks).
+    from datetime import datetime
+
     from google.auth.credentials import Credentials
     from google.genai import Client
+    from typing_extensions import Unpack
 
+    from veowrap._core.plan import Call, Plan
     from veowrap._cost import CostEstimate
+    from veowrap._download import Downloader
+    from veowrap._events import Event
+    from veowrap._handle import OperationHandle
+    from veowrap._plan_runner import PlanRunner
+    from veowrap._request import VideoRequest
+    from veowrap._request_fields import RequestFields, RequestOptions
+    from veowrap._result import GenerationResult
+    from veowrap._settings import GeneratorOptions
 
-__all__ = ["BaseGenerator", "EventHook", "PlanRunner"]
+__all__ = ["BaseGenerator", "EventHook"]
 
 logger = logging.getLogger("veowrap")
 install_filter(logger)
 
-EventHook = Callable[[Event], None]
+EventHook = Callable[["Event"], None]
 
 
 class BaseGenerator:
@@ -118,6 +112,8 @@ class BaseGenerator:
     # -- building requests and plans ----------------------------------------------------------
 
     def _request(self, prompt: str | VideoRequest | None, fields: RequestOptions) -> VideoRequest:
+        from veowrap._request import VideoRequest
+
         if isinstance(prompt, VideoRequest):
             if fields:
                 merged: dict[str, Any] = {**_fields_of(prompt), **fields}
@@ -137,6 +133,8 @@ class BaseGenerator:
         model = self._prepare(request)
         platform = self._backend.platform
         self.check_budget([request], budget)
+        from veowrap._core.plan import submit_plan
+
         return submit_plan(
             request,
             platform=platform,
@@ -249,6 +247,8 @@ class BaseGenerator:
         cancel_on_timeout: bool = False,
         known: Any = None,
     ) -> Plan:
+        from veowrap._core.plan import wait_plan
+
         return wait_plan(
             handle,
             schedule=self.poll_schedule,
@@ -264,6 +264,8 @@ class BaseGenerator:
         self, handle: OperationHandle | str, timeout: float | None, cancel_on_timeout: bool
     ) -> tuple[OperationHandle, Plan]:
         """The plan that waits for an existing operation (polling at once: it may be done)."""
+        from veowrap._handle import OperationHandle
+
         handle = OperationHandle.coerce(handle)
         deadline = self._deadline(timeout)
         plan = self._waiting(handle, deadline, poll_first=True, cancel_on_timeout=cancel_on_timeout)
@@ -271,12 +273,20 @@ class BaseGenerator:
 
     def _result(self, outcome: Any, hook: EventHook | None) -> GenerationResult:
         """Wraps a finished wait into a result whose videos download through this backend."""
+        from veowrap._result import GenerationResult
+
         return GenerationResult.from_outcome(outcome, self._downloader(hook))
 
     def _status(self, handle: OperationHandle | str, timeout: float | None = None) -> Plan:
+        from veowrap._core.plan import status_plan
+        from veowrap._handle import OperationHandle
+
         return status_plan(OperationHandle.coerce(handle), self._deadline(timeout))
 
     def _cancelling(self, handle: OperationHandle | str, timeout: float | None = None) -> Plan:
+        from veowrap._core.plan import cancel_plan
+        from veowrap._handle import OperationHandle
+
         return cancel_plan(OperationHandle.coerce(handle), self._deadline(timeout))
 
     def _deadline(self, timeout: float | None) -> float | None:
@@ -294,6 +304,8 @@ class BaseGenerator:
         )
 
     def _downloader(self, hook: EventHook | None) -> Downloader:
+        from veowrap._download import Downloader
+
         return Downloader(
             self._backend.open_video,
             policy=self.retry_policy,
@@ -310,12 +322,14 @@ class BaseGenerator:
 
     def _emit(self, event: Event, hook: EventHook | None) -> None:
         logger.debug("%s", event)
-        if isinstance(event, Submitted):
+        if event.kind == "submitted":
             logger.info("submitted %s", event.handle.name)
         if hook is not None:
             hook(event)
 
     def _now_utc(self) -> datetime:
+        from veowrap._handle import utcnow
+
         return utcnow()
 
     def options(self) -> GeneratorOptions:
@@ -343,85 +357,9 @@ class BaseGenerator:
     def _runner(
         self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
     ) -> PlanRunner:
+        from veowrap._plan_runner import PlanRunner
+
         return PlanRunner(plan, lambda event: self._emit(event, hook), handle)
-
-
-class PlanRunner:
-    """Steps a plan for a driver: reports events itself, hands out the actions needing I/O.
-
-    A driver loops ``while (action := runner.next()) is not None``, performs the action, and
-    answers with :meth:`reply` or :meth:`fail`; then reads :attr:`result`.
-    """
-
-    def __init__(
-        self, plan: Plan, emit: Callable[[Event], None], handle: OperationHandle | None
-    ) -> None:
-        self._plan = plan
-        self._emit = emit
-        self._reply: Any = None
-        self._failure: Exception | None = None
-        self._in_flight: Call | None = None
-        self.handle = handle
-        self.result: Any = None
-
-    def next(self) -> Call | Sleep | None:
-        """The next action the driver must perform, or ``None`` when the plan has finished."""
-        while True:
-            reply, failure = self._reply, self._failure
-            self._reply, self._failure = None, None
-            try:
-                action = self._plan.throw(failure) if failure else self._plan.send(reply)
-            except StopIteration as stop:
-                self.result = stop.value
-                return None
-            if not isinstance(action, Emit):
-                self._in_flight = action if isinstance(action, Call) else None
-                return action
-            if isinstance(action.event, Submitted):
-                self.handle = action.event.handle
-            self._emit(action.event)
-
-    def reply(self, value: Any) -> None:
-        """Answers the last action with its result."""
-        self._reply, self._in_flight = value, None
-
-    def fail(self, error: Exception) -> None:
-        """Answers the last action with the exception it ended with (after retries)."""
-        self._failure, self._in_flight = error, None
-
-    def interrupted(self, error: BaseException) -> None:
-        """Says what survives an interruption (Ctrl-C, cancellation, a crash) or a failure.
-
-        With an operation: how to resume it. With a create in flight and no answer yet: that
-        it may have been accepted (and paid), with the request's fingerprint — never silence.
-        """
-        redact_chain(error)
-        call = self._in_flight
-        # Ctrl-C, a cancelled task or a crash while the create was on the wire.
-        if (
-            call is not None
-            and call.op == "submit"
-            and self.handle is None
-            and not isinstance(error, VeowrapError)
-        ):
-            text = (
-                f"veowrap: the create call was in flight when {type(error).__name__} arrived; "
-                "the service may have accepted it (and will bill it). It was not re-sent. "
-                f"Request fingerprint: {call.arg[0].fingerprint()}. Check for an operation you "
-                "did not expect before sending it again."
-            )
-            if text not in getattr(error, "__notes__", ()):
-                error.add_note(text)
-            logger.warning("%s", text)
-            return
-        if isinstance(error, SubmissionUncertainError):
-            logger.warning(
-                "submission uncertain (request fingerprint %s): %s", error.fingerprint, error
-            )
-            return
-        resume = note_resumable(error, self.handle)
-        if resume:
-            logger.warning("%s", resume)
 
 
 def _setting(field: str, value: Any, kind: type[Any]) -> Any:
@@ -439,4 +377,6 @@ def _setting(field: str, value: Any, kind: type[Any]) -> Any:
 
 
 def _fields_of(request: VideoRequest) -> dict[str, Any]:
+    from veowrap._request import VideoRequest
+
     return {name: getattr(request, name) for name in VideoRequest.model_fields}

@@ -8,29 +8,29 @@ from os import PathLike
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from typing_extensions import Unpack
-
-from veowrap._batch import BatchItem, iterate_in_thread
-from veowrap._batch_options import BatchOptions
 from veowrap._bounded import call_within
-from veowrap._core.plan import Call, Plan, Sleep
 from veowrap._core.retrying import RetryPolicy, replay_failure
 from veowrap._core.schedule import PollSchedule
-from veowrap._core.status import OperationStatus
 from veowrap._errors import UnsupportedCapabilityError
 from veowrap._generator_base import BaseGenerator, EventHook
-from veowrap._handle import OperationHandle
-from veowrap._journal import Journal
-from veowrap._progress import attach_progress
-from veowrap._request import VideoRequest
-from veowrap._request_fields import RequestOptions
-from veowrap._result import GenerationResult
 from veowrap.backends._protocol import AsyncBackend, Backend, Closable
-from veowrap.backends._threaded import ThreadedBackend
 
 if TYPE_CHECKING:
+    # Loaded on first use, not by ``VideoGenerator(...)``: building a generator stays close
+    # to the cost of building a ``genai.Client`` (benchmarks: "first use").
     from google.auth.credentials import Credentials
     from google.genai import Client
+    from typing_extensions import Unpack
+
+    from veowrap._batch import BatchItem
+    from veowrap._batch_options import BatchOptions
+    from veowrap._core.plan import Call, Plan
+    from veowrap._core.status import OperationStatus
+    from veowrap._handle import OperationHandle
+    from veowrap._journal import Journal
+    from veowrap._request import VideoRequest
+    from veowrap._request_fields import RequestOptions
+    from veowrap._result import GenerationResult
 
 __all__ = ["VideoGenerator"]
 
@@ -132,6 +132,8 @@ class VideoGenerator(BaseGenerator):
             ContentFilteredError: Every video was withheld by safety filters.
             OperationFailedError: The service reported a failure.
         """
+        from veowrap._progress import attach_progress
+
         request = self._request(prompt, fields)
         plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
         with attach_progress(on_event, progress) as hook:
@@ -156,6 +158,8 @@ class VideoGenerator(BaseGenerator):
         request = self._request(request, fields)
         plan = self._submission(request, self._deadline(timeout), budget)
         handle, _ = self._run(plan, on_event)
+        from veowrap._handle import OperationHandle
+
         assert isinstance(handle, OperationHandle)
         return handle
 
@@ -232,6 +236,8 @@ class VideoGenerator(BaseGenerator):
             overwrite: Replace files already at the items' destinations.
         """
         from veowrap._async import AsyncVideoGenerator
+        from veowrap._batch import iterate_in_thread
+        from veowrap.backends._threaded import ThreadedBackend
 
         backend = self._backend
         if not isinstance(backend, AsyncBackend):
@@ -279,6 +285,8 @@ class VideoGenerator(BaseGenerator):
     def _run(
         self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
     ) -> Any:
+        from veowrap._core.plan import Sleep
+
         runner = self._runner(plan, hook, handle)
         try:
             while (action := runner.next()) is not None:

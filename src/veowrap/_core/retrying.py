@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from veowrap._core import validation
-from veowrap._core.faults import Phase, classify, describe
 from veowrap._errors import RequestValidationError
-from veowrap._events import Retrying
 
-if TYPE_CHECKING:  # tenacity is imported by the drivers only once a call has failed
+if TYPE_CHECKING:
+    # tenacity is imported by the drivers only once a call has failed; the fault rules and
+    # events with the first retry_arguments (a generator is built without them).
     from tenacity import RetryCallState
+
+    from veowrap._core.faults import Phase
+    from veowrap._events import Retrying
 
 __all__ = [
     "DeadlineReached",
@@ -120,6 +123,8 @@ def retry_arguments(
         rand: The driver's source of uniform random numbers in [0, 1).
         on_retry: Receives a :class:`~veowrap.events.Retrying` event before each wait.
     """
+    from veowrap._core.faults import classify, describe
+    from veowrap._events import Retrying
 
     def should_retry(state: RetryCallState) -> bool:
         error = state.outcome.exception() if state.outcome else None

@@ -19,8 +19,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
 from veowrap._errors import RequestValidationError
 
 __all__ = [
@@ -318,6 +316,8 @@ def batch_requests(requests: Any) -> Iterable[Any]:
             reason="it is a single string, whose characters would each become a request",
             hint=hint,
         )
+    from pydantic import BaseModel  # only batches need it: building a generator does not
+
     if isinstance(requests, BaseModel | Mapping):
         raise RequestValidationError(
             "requests", requests, allowed, reason=f"it is a single {kind}", hint=hint

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from veowrap._core.status import VideoRef
-from veowrap._handle import OperationHandle, Platform, Route
-from veowrap._request import VideoRequest
+if TYPE_CHECKING:  # annotations only: a runtime-checkable protocol checks names, not types
+    from veowrap._core.status import VideoRef
+    from veowrap._handle import OperationHandle, Platform, Route
+    from veowrap._request import VideoRequest
 
 __all__ = [
     "AsyncBackend",

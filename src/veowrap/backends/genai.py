@@ -6,31 +6,28 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from veowrap._catalog import load_catalog
-from veowrap._core.status import VideoRef
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
-from veowrap._handle import OperationHandle, Platform, Route
 from veowrap._redact import install_http_stack_filters
-from veowrap._request import VideoRequest
-from veowrap._transfer import TransferScope, current_scope
-from veowrap.backends._convert import generate_videos_arguments
-from veowrap.backends._http import BytesStream, Fetcher, build_download_client
-from veowrap.backends._interactions import (
-    create_arguments,
-    no_retry_interactions,
-)
-from veowrap.backends._no_retry import NoRetryResources, no_retry_api_client
-from veowrap.backends._protocol import VideoStream
 from veowrap.backends._response_guard import guard_clients
 
 if TYPE_CHECKING:
+    # The catalog, requests, conversions, downloads and the no-retry view are loaded by the
+    # first call that needs them: building the backend costs little more than its client.
     from google import genai
+
+    from veowrap._core.status import VideoRef
+    from veowrap._handle import OperationHandle, Platform, Route
+    from veowrap._request import VideoRequest
+    from veowrap.backends._http import Fetcher
+    from veowrap.backends._no_retry import NoRetryResources
+    from veowrap.backends._protocol import VideoStream
 
 __all__ = ["GenAIBackend"]
 
@@ -94,12 +91,8 @@ class GenAIBackend:
         self._api = self._client._api_client
         self._storage_base = storage_base_url or self._custom_base() or _DEFAULT_STORAGE_BASE
         self._download_timeout = download_timeout
-        configured = [url for url in (self._api._http_options.base_url, self._storage_base) if url]
-        self._fetcher = Fetcher(
-            lambda: build_download_client(self._api),
-            configured=configured,
-            stall_timeout=download_timeout,
-        )
+        self._fetcher_built: Fetcher | None = None  # on the first download (see _fetcher)
+        self._fetcher_lock = threading.Lock()
         self._creators: dict[bool, Any] = {}
         # Veo calls go through resources bound to a no-retry view of the SDK's API client,
         # built on the first call and kept (see _no_retry.py); None when this SDK cannot.
@@ -126,11 +119,15 @@ class GenAIBackend:
     def default_model(self) -> str:
         """The catalog's default for this platform (Veo 3.1 on Vertex AI, Gemini Omni Flash on
         the Gemini API, Google's default there)."""
+        from veowrap._catalog import load_catalog
+
         return load_catalog().default_model(self.platform)
 
     def route_for(self, model: str) -> Route:
         """The catalog's route for ``model`` (Gemini video models: interactions; Veo:
         long-running operations)."""
+        from veowrap._catalog import load_catalog
+
         return load_catalog().route_for(model)
 
     def prepare(self, request: VideoRequest, model: str) -> None:
@@ -156,6 +153,8 @@ class GenAIBackend:
     def submit(self, request: VideoRequest, model: str) -> Any:
         """Starts a generation once, with the SDK's own retries off."""
         if self.route_for(model) == "interactions":
+            from veowrap.backends._interactions import create_arguments
+
             return self._quiet(asynchronous=False).create(**create_arguments(request, model))
         quiet = self._veo()
         if quiet is None:
@@ -181,6 +180,8 @@ class GenAIBackend:
     async def submit_async(self, request: VideoRequest, model: str) -> Any:
         """Starts a generation once, with the SDK's own retries off."""
         if self.route_for(model) == "interactions":
+            from veowrap.backends._interactions import create_arguments
+
             return await self._quiet(asynchronous=True).create(**create_arguments(request, model))
         quiet = self._veo()
         if quiet is None:
@@ -214,6 +215,8 @@ class GenAIBackend:
 
     @contextmanager
     def _open(self, video: VideoRef) -> Iterator[VideoStream]:
+        from veowrap.backends._http import BytesStream
+
         if video.data is not None:
             yield BytesStream(video.data, video.mime_type)
             return
@@ -252,6 +255,8 @@ class GenAIBackend:
     def _wait_until_active(self, url: str, headers: dict[str, str]) -> None:
         # Files made by uri delivery are PROCESSING for a while before they can be downloaded.
         # The waits go through the transfer's scope: a cancelled or overdue save stops at once.
+        from veowrap._transfer import TransferScope, current_scope
+
         scope = current_scope() or TransferScope()
         give_up = time.monotonic() + self._download_timeout
         delay = 0.05
@@ -272,14 +277,14 @@ class GenAIBackend:
 
     def close(self) -> None:
         """Closes the download connections, and the client's if veowrap built the client."""
-        self._fetcher.close()
+        self._close_fetcher()
         close = getattr(self._client, "close", None) if self._owns_client else None
         if callable(close):
             close()
 
     async def aclose(self) -> None:
         """Closes the download connections, and the async client's if veowrap built it."""
-        self._fetcher.close()
+        self._close_fetcher()
         # Older google-genai 2.x async clients have no aclose().
         aclose: Callable[[], Awaitable[None]] | None = (
             getattr(self._client.aio, "aclose", None) if self._owns_client else None
@@ -306,6 +311,8 @@ class GenAIBackend:
         # Interactions calls go through a view with the SDK's retries off: veowrap retries, so
         # the layers never stack (a billable create, or polls overrunning the deadline).
         if asynchronous not in self._creators:
+            from veowrap.backends._interactions import no_retry_interactions
+
             view = no_retry_interactions(self._client, asynchronous=asynchronous)
             configuration = getattr(view, "sdk_configuration", None)
             guard_clients(
@@ -318,6 +325,8 @@ class GenAIBackend:
     def _veo(self) -> NoRetryResources | None:
         # Built once, on the first Veo call, then reused by every create and poll.
         if not self._no_retry_tried:
+            from veowrap.backends._no_retry import NoRetryResources, no_retry_api_client
+
             view = no_retry_api_client(self._api)
             self._no_retry = NoRetryResources(view) if view is not None else None
             self._no_retry_tried = True
@@ -326,7 +335,31 @@ class GenAIBackend:
     def _arguments(self, request: VideoRequest, model: str, per_call: bool) -> dict[str, Any]:
         from google.genai import types
 
+        from veowrap.backends._convert import generate_videos_arguments
+
         return generate_videos_arguments(types, request, model, per_call_retry_off=per_call)
+
+    @property
+    def _fetcher(self) -> Fetcher:
+        # Built on the first download (downloads run on worker threads, hence the lock).
+        with self._fetcher_lock:
+            if self._fetcher_built is None:
+                from veowrap.backends._http import Fetcher, build_download_client
+
+                options = self._api._http_options
+                configured = [url for url in (options.base_url, self._storage_base) if url]
+                self._fetcher_built = Fetcher(
+                    lambda: build_download_client(self._api),
+                    configured=configured,
+                    stall_timeout=self._download_timeout,
+                )
+            return self._fetcher_built
+
+    def _close_fetcher(self) -> None:
+        with self._fetcher_lock:
+            fetcher = self._fetcher_built
+        if fetcher is not None:
+            fetcher.close()
 
     def _operation(self, handle: OperationHandle) -> Any:
         from google.genai import types
