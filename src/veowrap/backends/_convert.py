@@ -79,12 +79,10 @@ def generate_videos_arguments(
         config["webhook_config"] = types.WebhookConfig(
             uris=list(request.webhook.uris), user_metadata=dict(request.webhook.user_metadata)
         )
-    arguments: dict[str, Any] = {
-        "model": model,
-        "config": types.GenerateVideosConfig(
-            **{key: value for key, value in config.items() if value is not None}
-        ),
-    }
+    arguments: dict[str, Any] = {"model": model}
+    settings = {key: value for key, value in config.items() if value is not None}
+    if settings:  # an empty config sends the same JSON, after the SDK walked all its fields
+        arguments["config"] = types.GenerateVideosConfig(**settings)
     inputs = {
         "prompt": request.prompt,
         "image": _image(types, request.image) if request.image is not None else None,

@@ -364,7 +364,9 @@ class GenAIBackend:
     def _operation(self, handle: OperationHandle) -> Any:
         from google.genai import types
 
-        return types.GenerateVideosOperation(name=handle.name)  # type: ignore[call-arg]
+        # operations.get reads only the name (and the class's from_api_response): no need to
+        # validate a whole model per poll.
+        return types.GenerateVideosOperation.model_construct(name=handle.name)
 
     def _custom_base(self) -> str | None:
         base = self._api._http_options.base_url
