@@ -57,10 +57,9 @@ def test_a_worker_keeps_no_answer_after_the_call() -> None:
     class Answer:
         pass
 
-    answer = Answer()
-    seen = weakref.ref(answer)
-    assert call_within(lambda: answer, _deadline(), time.monotonic) is answer
-    del answer
+    held = [Answer()]
+    seen = weakref.ref(held[0])
+    assert call_within(held.pop, _deadline(), time.monotonic) is seen()
     # The worker lets go right after handing the answer over; give it a moment to get there.
     give_up = time.monotonic() + 2.0
     while seen() is not None and time.monotonic() < give_up:
