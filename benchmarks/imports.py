@@ -1,22 +1,45 @@
-"""Benchmark 3: the cost of ``import veowrap`` in a fresh interpreter.
+"""Benchmark 3: the cost of ``import veowrap`` and of a first generator in a fresh interpreter.
 
-Each statement runs in a new ``python -c`` process; its wall time minus the median time of an
-empty interpreter (``python -c pass``) is its import cost. Runs are interleaved and the median
-is taken. A separate run with ``-X importtime`` gives the cumulative microseconds Python itself
-reports for the top-level module, and checks whether ``google.genai`` was imported.
+Row 3a: each statement runs in a new ``python -c`` process; its wall time minus the median
+time of an empty interpreter (``python -c pass``) is its import cost. Runs are interleaved and
+the median is taken. A separate run with ``-X importtime`` gives the cumulative microseconds
+Python itself reports for the top-level module, and checks whether ``google.genai`` was
+imported.
+
+Row 3b, first use: the CPU time (``time.process_time``, read inside the child, so interpreter
+start-up is left out) of ``import veowrap; veowrap.VideoGenerator(api_key=...)`` against
+``from google import genai; genai.Client(api_key=...)``, each in fresh interpreters, interleaved,
+median. A generator builds exactly such a client, so the ratio is what veowrap adds. In a full
+run with ``valgrind`` installed, the same two statements are also counted in instructions
+(callgrind, minus an empty interpreter's count): deterministic where CPU time is noisy.
+
+Row 3c, first touch: the CPU time of ``import veowrap; veowrap.VideoGenerator`` (the class
+only, no client), and which heavy packages that loads.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from ._common import Row, median, verdict
 
 __all__ = ["run"]
 
 TARGET_MS = 50.0
+FIRST_USE_TARGET = 1.05
+FIRST_USE = {
+    "genai": "from google import genai; genai.Client(api_key='benchmark-key')",
+    "veowrap": "import veowrap; veowrap.VideoGenerator(api_key='benchmark-key')",
+}
+FIRST_TOUCH = "import veowrap; veowrap.VideoGenerator"
+HEAVY = ("pydantic", "tenacity", "google.genai", "httpx2", "sqlite3")
 STATEMENTS = {
     "empty": "pass",
     "veowrap": "import veowrap",
@@ -75,7 +98,7 @@ def run(*, quick: bool) -> list[Row]:
     }
     return [
         Row(
-            "3",
+            "3a",
             "import veowrap, fresh interpreter (median, minus empty interpreter)",
             f"{cost['veowrap']:.1f} ms (-X importtime {median(veowrap_us) / 1000:.1f} ms); "
             f"google.genai imported: {'yes' if pulls else 'no'}",
@@ -85,5 +108,93 @@ def run(*, quick: bool) -> list[Row]:
             f"≤ {TARGET_MS:g} ms",
             verdict(cost["veowrap"] <= TARGET_MS),
             details,
+        ),
+        *first_use_rows(quick=quick),
+    ]
+
+
+# -- first use ----------------------------------------------------------------------------------
+
+
+def _cpu(statement: str) -> tuple[float, list[str]]:
+    # CPU seconds of `statement` inside a fresh interpreter, and which HEAVY packages it loaded.
+    probe = (
+        "import time, sys\n"
+        "start = time.process_time()\n"
+        f"{statement}\n"
+        "spent = time.process_time() - start\n"
+        f"print(spent, *[name for name in {HEAVY!r} if name in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    first, *loaded = done.stdout.split()
+    return float(first), loaded
+
+
+def _instructions(statement: str) -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "callgrind.log"
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                f"--log-file={log}",
+                sys.executable,
+                "-c",
+                statement,
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
         )
+        found = re.search(r"Collected : (\d+)", log.read_text())
+    if found is None:
+        raise RuntimeError("callgrind reported no instruction count")
+    return int(found[1])
+
+
+def first_use_rows(*, quick: bool) -> list[Row]:
+    """Rows 3b (first generator vs first client) and 3c (first touch of the class)."""
+    repeats = 3 if quick else 9
+    cpu: dict[str, list[float]] = {name: [] for name in (*FIRST_USE, "touch")}
+    loaded: dict[str, list[str]] = {}
+    for name, statement in {**FIRST_USE, "touch": FIRST_TOUCH}.items():  # warm .pyc files
+        _, loaded[name] = _cpu(statement)
+    for _ in range(repeats):
+        for name, statement in {**FIRST_USE, "touch": FIRST_TOUCH}.items():
+            cpu[name].append(_cpu(statement)[0])
+    spent = {name: median(values) for name, values in cpu.items()}
+    ratio = spent["veowrap"] / spent["genai"]
+    details: dict[str, object] = {"repeats": repeats, "cpu_s": cpu, "loaded": loaded}
+    figure = f"{spent['veowrap'] * 1000:.0f} ms CPU"
+    baseline = f"genai.Client(api_key=...): {spent['genai'] * 1000:.0f} ms"
+    if not quick and shutil.which("valgrind") is not None:
+        empty = _instructions("pass")
+        counts = {name: _instructions(statement) - empty for name, statement in FIRST_USE.items()}
+        details["instructions"] = counts
+        instruction_ratio = counts["veowrap"] / counts["genai"]
+        figure += f"; {counts['veowrap'] / 1e9:.3f} G instructions"
+        baseline += f"; {counts['genai'] / 1e9:.3f} G ({instruction_ratio:.3f}×)"
+        ratio = instruction_ratio  # the deterministic figure decides
+    return [
+        Row(
+            "3b",
+            "first VideoGenerator(api_key=...) in a fresh interpreter, imports included",
+            figure,
+            baseline,
+            ratio,
+            f"≤ {FIRST_USE_TARGET}×",
+            verdict(ratio <= FIRST_USE_TARGET),
+            details,
+        ),
+        Row(
+            "3c",
+            "first touch: import veowrap; veowrap.VideoGenerator (no client built)",
+            f"{spent['touch'] * 1000:.0f} ms CPU; loads: "
+            f"{', '.join(loaded['touch']) or 'none of ' + '/'.join(HEAVY)}",
+            "",
+            None,
+            "none (for reference)",
+            "info",
+        ),
     ]
