@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from veowrap._handle import Platform
+if TYPE_CHECKING:  # an annotation only: reading the environment needs no pydantic model
+    from veowrap._handle import Platform
 
 __all__ = [
     "CONFIG_ENV_VARS",
