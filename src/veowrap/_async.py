@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from veowrap._batch import BatchItem
     from veowrap._batch_options import BatchOptions
-    from veowrap._core.plan import Call, Plan
+    from veowrap._core.plan import Call, Plan, ResultT
     from veowrap._core.status import OperationStatus
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
@@ -242,8 +242,8 @@ class AsyncVideoGenerator(BaseGenerator):
         await self.aclose()
 
     async def _run(
-        self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
-    ) -> Any:
+        self, plan: Plan[ResultT], hook: EventHook | None, handle: OperationHandle | None = None
+    ) -> ResultT:
         from veowrap._core.plan import Sleep
 
         runner = self._runner(plan, hook, handle)

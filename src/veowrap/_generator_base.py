@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from google.genai import Client
     from typing_extensions import Unpack
 
-    from veowrap._core.plan import Call, Plan
+    from veowrap._core.plan import Call, Outcome, Plan, ResultT
+    from veowrap._core.status import OperationStatus
     from veowrap._cost import CostEstimate
     from veowrap._download import Downloader
     from veowrap._events import Event
@@ -125,7 +126,7 @@ class BaseGenerator:
 
     def _submission(
         self, request: VideoRequest, deadline: float | None, budget: float | None = None
-    ) -> Plan:
+    ) -> Plan[tuple[OperationHandle, OperationStatus]]:
         """Checks the request (platform, catalog, budget) and returns the plan that submits it.
 
         Every check runs here, when the plan is built, so bad input fails before any I/O.
@@ -220,13 +221,16 @@ class BaseGenerator:
         deadline: float | None,
         cancel_on_timeout: bool,
         budget: float | None = None,
-    ) -> Plan:
+    ) -> Plan[Outcome]:
         submission = self._submission(request, deadline, budget)  # validates now, before any I/O
         return self._submit_then_wait(submission, deadline, cancel_on_timeout)
 
     def _submit_then_wait(
-        self, submission: Plan, deadline: float | None, cancel_on_timeout: bool
-    ) -> Plan:
+        self,
+        submission: Plan[tuple[OperationHandle, OperationStatus]],
+        deadline: float | None,
+        cancel_on_timeout: bool,
+    ) -> Plan[Outcome]:
         handle, status = yield from submission
         return (
             yield from self._waiting(
@@ -245,8 +249,8 @@ class BaseGenerator:
         *,
         poll_first: bool,
         cancel_on_timeout: bool = False,
-        known: Any = None,
-    ) -> Plan:
+        known: OperationStatus | None = None,
+    ) -> Plan[Outcome]:
         from veowrap._core.plan import wait_plan
 
         return wait_plan(
@@ -262,7 +266,7 @@ class BaseGenerator:
 
     def _resumption(
         self, handle: OperationHandle | str, timeout: float | None, cancel_on_timeout: bool
-    ) -> tuple[OperationHandle, Plan]:
+    ) -> tuple[OperationHandle, Plan[Outcome]]:
         """The plan that waits for an existing operation (polling at once: it may be done)."""
         from veowrap._handle import OperationHandle
 
@@ -277,13 +281,17 @@ class BaseGenerator:
 
         return GenerationResult.from_outcome(outcome, self._downloader(hook))
 
-    def _status(self, handle: OperationHandle | str, timeout: float | None = None) -> Plan:
+    def _status(
+        self, handle: OperationHandle | str, timeout: float | None = None
+    ) -> Plan[OperationStatus]:
         from veowrap._core.plan import status_plan
         from veowrap._handle import OperationHandle
 
         return status_plan(OperationHandle.coerce(handle), self._deadline(timeout))
 
-    def _cancelling(self, handle: OperationHandle | str, timeout: float | None = None) -> Plan:
+    def _cancelling(
+        self, handle: OperationHandle | str, timeout: float | None = None
+    ) -> Plan[None]:
         from veowrap._core.plan import cancel_plan
         from veowrap._handle import OperationHandle
 
@@ -355,8 +363,8 @@ class BaseGenerator:
         return factory(backend=self._backend, **settings)
 
     def _runner(
-        self, plan: Plan, hook: EventHook | None, handle: OperationHandle | None = None
-    ) -> PlanRunner:
+        self, plan: Plan[ResultT], hook: EventHook | None, handle: OperationHandle | None = None
+    ) -> PlanRunner[ResultT]:
         from veowrap._plan_runner import PlanRunner
 
         return PlanRunner(plan, lambda event: self._emit(event, hook), handle)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic
 
-from veowrap._core.plan import Call, Emit, Plan, Sleep
+from veowrap._core.plan import Call, Emit, Plan, ResultT, Sleep
 from veowrap._errors import SubmissionUncertainError, VeowrapError
 from veowrap._events import Event, Submitted
 from veowrap._handle import OperationHandle, note_resumable
@@ -20,7 +20,7 @@ __all__ = ["PlanRunner"]
 logger = logging.getLogger("veowrap")
 
 
-class PlanRunner:
+class PlanRunner(Generic[ResultT]):
     """Steps a plan for a driver: reports events itself, hands out the actions needing I/O.
 
     A driver loops ``while (action := runner.next()) is not None``, performs the action, and
@@ -28,7 +28,10 @@ class PlanRunner:
     """
 
     def __init__(
-        self, plan: Plan, emit: Callable[[Event], None], handle: OperationHandle | None
+        self,
+        plan: Plan[ResultT],
+        emit: Callable[[Event], None],
+        handle: OperationHandle | None,
     ) -> None:
         self._plan = plan
         self._emit = emit
@@ -36,7 +39,7 @@ class PlanRunner:
         self._failure: Exception | None = None
         self._in_flight: Call | None = None
         self.handle = handle
-        self.result: Any = None
+        self._result: tuple[ResultT] | None = None
 
     def next(self) -> Call | Sleep | None:
         """The next action the driver must perform, or ``None`` when the plan has finished."""
@@ -46,7 +49,7 @@ class PlanRunner:
             try:
                 action = self._plan.throw(failure) if failure else self._plan.send(reply)
             except StopIteration as stop:
-                self.result = stop.value
+                self._result = (stop.value,)
                 return None
             if not isinstance(action, Emit):
                 self._in_flight = action if isinstance(action, Call) else None
@@ -54,6 +57,13 @@ class PlanRunner:
             if isinstance(action.event, Submitted):
                 self.handle = action.event.handle
             self._emit(action.event)
+
+    @property
+    def result(self) -> ResultT:
+        """What the finished plan returned."""
+        if self._result is None:
+            raise RuntimeError("the plan has not finished")
+        return self._result[0]
 
     def reply(self, value: Any) -> None:
         """Answers the last action with its result."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
 from veowrap._core import validation
 from veowrap._core.faults import classify
@@ -97,7 +97,10 @@ class Outcome:
     polls: int
 
 
-Plan: TypeAlias = Generator[Action, Any, Any]
+ResultT = TypeVar("ResultT")
+
+Plan: TypeAlias = Generator[Action, Any, ResultT]
+"""A flow that yields actions, receives their results, and returns a ``ResultT``."""
 
 
 def read_status(raw: Any, route: Route) -> OperationStatus:
@@ -114,7 +117,7 @@ def submit_plan(
     deadline: float | None,
     now_utc: Callable[[], datetime],
     retry_unavailable_create: bool = True,
-) -> Generator[Action, Any, tuple[OperationHandle, OperationStatus]]:
+) -> Plan[tuple[OperationHandle, OperationStatus]]:
     """Submits ``request`` once (retried only where it provably was not accepted).
 
     A create still in flight when ``deadline`` passes is abandoned by the driver (it raises a
@@ -168,7 +171,7 @@ def wait_plan(
     poll_first: bool,
     cancel_on_timeout: bool = False,
     known: OperationStatus | None = None,
-) -> Generator[Action, Any, Outcome]:
+) -> Plan[Outcome]:
     """Polls ``handle`` until it is done, the deadline passes, or an error is final.
 
     Args:
@@ -285,7 +288,7 @@ def _time_out(
     start: float,
     cancel: bool,
     cause: BaseException | None = None,
-) -> Generator[Action, Any, None]:
+) -> Plan[None]:
     elapsed = clock() - start
     if cancel:
         try:
@@ -305,9 +308,7 @@ def _time_out(
     raise failure from cause
 
 
-def status_plan(
-    handle: OperationHandle, deadline: float | None = None
-) -> Generator[Action, Any, OperationStatus]:
+def status_plan(handle: OperationHandle, deadline: float | None = None) -> Plan[OperationStatus]:
     """Reads the status once (with the usual read retries, within ``deadline``)."""
     try:
         raw = yield Call("poll", handle, deadline)
@@ -320,9 +321,7 @@ def status_plan(
         raise classify(cause, "poll").error(handle=handle) from error
 
 
-def cancel_plan(
-    handle: OperationHandle, deadline: float | None = None
-) -> Generator[Action, Any, None]:
+def cancel_plan(handle: OperationHandle, deadline: float | None = None) -> Plan[None]:
     """Asks the service to cancel ``handle`` (within ``deadline``)."""
     try:
         yield Call("cancel", handle, deadline)
