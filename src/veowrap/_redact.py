@@ -96,19 +96,27 @@ def redact_chain(error: BaseException) -> BaseException:
     text would show a secret in a traceback.
     """
     seen: set[int] = set()
+    # One stand-in per original link, so a cycle in the chain (A's context is B, B's is A)
+    # closes on the stand-ins instead of making new ones forever.
+    stand_ins: dict[int, RedactedError] = {}
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         for attribute in ("__cause__", "__context__"):
             link = getattr(current, attribute)
-            if link is not None and not isinstance(link, RedactedError):
+            if link is None or isinstance(link, RedactedError):
+                continue
+            stand_in = stand_ins.get(id(link))
+            if stand_in is None:
                 text = _text_of(link)
-                if redact(text) != text:
-                    stand_in = RedactedError(link)
-                    stand_in.__cause__ = link.__cause__
-                    stand_in.__context__ = link.__context__
-                    stand_in.__suppress_context__ = link.__suppress_context__
-                    setattr(current, attribute, stand_in)
+                if redact(text) == text:
+                    continue
+                stand_in = RedactedError(link)
+                stand_ins[id(link)] = stand_in
+                stand_in.__cause__ = link.__cause__
+                stand_in.__context__ = link.__context__
+                stand_in.__suppress_context__ = link.__suppress_context__
+            setattr(current, attribute, stand_in)
         current = current.__cause__ or current.__context__
     return error
 

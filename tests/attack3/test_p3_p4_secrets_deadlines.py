@@ -48,8 +48,8 @@ from google.genai import types
 key, url = sys.argv[1], sys.argv[2]
 client = genai.Client(api_key=key, http_options=types.HttpOptions(base_url=url,
     api_version="v1beta"))
-gen = veowrap.VideoGenerator(client, poll_schedule=veowrap.PollSchedule.fixed(0.02))
-try:
+try:  # refused when the generator is built, or at the latest by generate()
+    gen = veowrap.VideoGenerator(client, poll_schedule=veowrap.PollSchedule.fixed(0.02))
     gen.generate("a boat", model="gemini-omni-1.2-flash", timeout=2)
 except veowrap.VeowrapError as error:
     text = f"{error!s}{error!r}{error.hint}"
@@ -57,12 +57,6 @@ except veowrap.VeowrapError as error:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P4/P5: an API key holding a non-Latin-1 character (e.g. a zero-width space "
-    "pasted from a web page) makes generate(timeout=2) spin forever at 100% CPU (an endless "
-    "loop in the error-redaction chain walk) instead of a typed ConfigurationError",
-)
 @pytest.mark.parametrize("junk", ["\u200b", "\u043a"], ids=["zwsp", "cyrillic"])
 def test_non_latin1_api_key_gives_typed_error_on_time(junk):
     with Hostile(vertex_route()) as server:
@@ -80,11 +74,6 @@ def test_non_latin1_api_key_gives_typed_error_on_time(junk):
     assert done.stdout.split() == ["ConfigurationError", "clean"], done.stdout + done.stderr[-800:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P4/P5: `veowrap generate --timeout 3` with GEMINI_API_KEY ending in a "
-    "zero-width space never returns (killed after 10 s)",
-)
 def test_cli_non_latin1_api_key_does_not_hang(emu, tmp_path):
     env = {
         "GOOGLE_GEMINI_BASE_URL": emu.base_url,
@@ -115,29 +104,25 @@ def test_cli_non_latin1_api_key_does_not_hang(emu, tmp_path):
 def test_crlf_in_api_key_neither_injects_a_header_nor_leaks():
     with Hostile(vertex_route()) as server:
         key = API_KEY + "\r\nX-Injected: 1"
-        gen = veowrap.VideoGenerator(
-            gemini_client(server.url, key), poll_schedule=FAST_POLL, retry_policy=FAST_RETRY
+        out, _ = timed(
+            lambda: veowrap.VideoGenerator(
+                gemini_client(server.url, key), poll_schedule=FAST_POLL, retry_policy=FAST_RETRY
+            ).generate("a boat", model=OMNI, timeout=3)
         )
-        out, _ = timed(lambda: gen.generate("a boat", model=OMNI, timeout=3))
         assert not any("x-injected" in r.headers for r in server.requests)
     assert isinstance(out, veowrap.VeowrapError), repr(out)
     assert SECRET_PART not in text_of(out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P5: an API key with CR/LF is refused by the HTTP stack before anything is "
-    "sent, yet veowrap reports SubmissionUncertainError ('the service may have accepted the "
-    "request... check your billing') instead of a ConfigurationError naming the key",
-)
 def test_crlf_in_api_key_is_a_configuration_error():
     with Hostile(vertex_route()) as server:
-        gen = veowrap.VideoGenerator(
-            gemini_client(server.url, API_KEY + "\r\nX-Injected: 1"),
-            poll_schedule=FAST_POLL,
-            retry_policy=FAST_RETRY,
+        out, _ = timed(
+            lambda: veowrap.VideoGenerator(
+                gemini_client(server.url, API_KEY + "\r\nX-Injected: 1"),
+                poll_schedule=FAST_POLL,
+                retry_policy=FAST_RETRY,
+            ).generate("a boat", model=OMNI, timeout=3)
         )
-        out, _ = timed(lambda: gen.generate("a boat", model=OMNI, timeout=3))
         assert server.requests == []
     assert isinstance(out, veowrap.ConfigurationError), repr(out)
 

@@ -16,6 +16,7 @@ best be ignored. Never plain http to another machine.
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 __all__ = [
     "CREDENTIAL_HEADERS",
     "Origin",
+    "check_api_key",
     "credentials_allowed",
     "is_loopback",
     "permitted_headers",
@@ -140,3 +142,28 @@ def permitted_headers(
     return {
         name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS
     }
+
+
+def check_api_key(key: str | None) -> None:
+    """Refuses an API key no HTTP header can carry, before it is ever sent.
+
+    A key pasted with a zero-width space, a line break or a typographic character cannot be
+    encoded in a header: the HTTP stack fails while building the request, which must not look
+    like a network failure (or an uncertain create). The key itself is never quoted.
+
+    Raises:
+        ConfigurationError: The key has a character outside printable ASCII.
+    """
+    if key is None:
+        return
+    for position, character in enumerate(key):
+        if not "!" <= character <= "~":
+            from veowrap._errors import ConfigurationError
+
+            name = unicodedata.name(character, "a control character")
+            raise ConfigurationError(
+                f"The API key has a character HTTP headers cannot carry at position "
+                f"{position + 1} of {len(key)}: U+{ord(character):04X} ({name.lower()}).",
+                hint="Copy the key again (GEMINI_API_KEY / GOOGLE_API_KEY or api_key=): "
+                "spaces, line breaks and invisible characters often come with a pasted key.",
+            )

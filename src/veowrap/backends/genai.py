@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from veowrap._core.credentials import check_api_key
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
 from veowrap._redact import install_http_stack_filters
 from veowrap.backends._response_guard import guard_clients
@@ -89,6 +90,7 @@ class GenAIBackend:
             )
         )
         self._api = self._client._api_client
+        check_api_key(getattr(self._api, "api_key", None))
         self._storage_base = storage_base_url or self._custom_base() or _DEFAULT_STORAGE_BASE
         self._download_timeout = download_timeout
         self._fetcher_built: Fetcher | None = None  # on the first download (see _fetcher)
