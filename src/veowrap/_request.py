@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from typing_extensions import Unpack
 
+from veowrap._core.validation import text_problem
 from veowrap._errors import RequestValidationError
 from veowrap._media import ImageInput, VideoInput
 
@@ -127,6 +128,9 @@ class VideoRequest(_Frozen):
         if value is not None:
             if not value.strip():
                 raise ValueError("must not be blank")
+            problem = text_problem(value)
+            if problem is not None:
+                raise ValueError(f"cannot be sent: {problem}")
             if len(value) > _MAX_PROMPT_CHARS:
                 raise ValueError(f"is {len(value):,} characters; at most {_MAX_PROMPT_CHARS:,}")
         return value

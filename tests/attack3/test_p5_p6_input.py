@@ -17,11 +17,6 @@ import veowrap
 LONE = "\ud800"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P5: a prompt holding a lone surrogate (not encodable as UTF-8) is sent and "
-    "paid for instead of refused with RequestValidationError(prompt)",
-)
 @pytest.mark.parametrize("field", ["prompt", "negative_prompt"])
 def test_lone_surrogate_text_refused_before_sending(emu, field):
     gen = emu.generator(vertex=True, model=MODEL)
@@ -32,12 +27,6 @@ def test_lone_surrogate_text_refused_before_sending(emu, field):
     assert emu.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P5/P6: generate_many(keys=['k\\ud800'], journal=...) is not refused up "
-    "front; the item fails with a bare VeowrapError 'unexpected UnicodeEncodeError... This is "
-    "a bug in veowrap'",
-)
 def test_lone_surrogate_key_refused_before_sending(emu, tmp_path):
     gen = emu.generator(vertex=True, model=MODEL)
     with pytest.raises(veowrap.RequestValidationError) as caught:
@@ -68,11 +57,6 @@ def test_lone_surrogate_key_never_pays(emu, tmp_path):
         assert isinstance(out, veowrap.VeowrapError), repr(out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P5: `veowrap batch` on a JSONL whose key is '\\ud800' exits 9 ('service "
-    "trouble') after the run instead of 3 with file:line before anything",
-)
 def test_cli_batch_lone_surrogate_key_exit_3(emu, tmp_path):
     jobs = tmp_path / "jobs.jsonl"
     jobs.write_text(json.dumps({"key": "k\ud800", "prompt": "x", "model": MODEL}) + "\n")
@@ -82,11 +66,6 @@ def test_cli_batch_lone_surrogate_key_exit_3(emu, tmp_path):
     assert emu.accepted_submissions == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P5: load_requests accepts a JSONL prompt '\\ud800' (valid JSON escape, "
-    "not valid Unicode) instead of refusing it with file:line",
-)
 def test_load_requests_refuses_lone_surrogate(tmp_path):
     jobs = tmp_path / "jobs.jsonl"
     jobs.write_text('{"prompt": "a \\ud800 b"}\n')

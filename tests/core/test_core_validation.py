@@ -312,3 +312,27 @@ def test_unsafe_operation_names(name: Any, words: str) -> None:
     assert problem is not None and words in problem
     error = _refused(lambda: validation.operation_name("handle.name", name), "handle.name")
     assert "models/M/operations/ID" in error.allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a boat", None),
+        ("ünïcödé ✓ 🎬", None),
+        ("a \ud800 b", "lone surrogate U+D800 at position 3"),
+        ("\udfff", "lone surrogate U+DFFF at position 1"),
+    ],
+)
+def test_text_problem_names_a_lone_surrogate(text: str, problem: str | None) -> None:
+    from veowrap._core.validation import text_problem
+
+    found = text_problem(text)
+    assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_a_key_with_a_lone_surrogate_is_refused() -> None:
+    from veowrap._core.validation import batch_key
+
+    with pytest.raises(RequestValidationError) as caught:
+        batch_key("keys[0]", "k\ud800")
+    assert "UTF-8" in caught.value.allowed

@@ -295,7 +295,29 @@ def batch_key(field: str, value: Any) -> str:
             reason=f"the key has {len(value):,} characters",
             hint="Keys name the saved videos; use a shorter one.",
         )
+    problem = text_problem(value)
+    if problem is not None:
+        raise RequestValidationError(
+            field, value, "text that UTF-8 can encode", reason=problem, hint=_TEXT_HINT
+        )
     return value
+
+
+_TEXT_HINT = (
+    "A lone surrogate (\\ud800-\\udfff) usually comes from text cut in the middle of a "
+    "character or decoded with errors='surrogateescape'; fix the text at its source."
+)
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as UTF-8 (a lone surrogate), or ``None`` when it can."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (
+            f"it has a lone surrogate U+{ord(value[error.start]):04X} at position {error.start + 1}"
+        )
+    return None
 
 
 def batch_requests(requests: Any) -> Iterable[Any]:
