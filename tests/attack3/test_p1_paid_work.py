@@ -138,35 +138,9 @@ def _findable(tmp_path: Path, out: str, err: str, op: str) -> bool:
 @pytest.mark.parametrize(
     "sig",
     [
-        pytest.param(
-            signal.SIGTERM,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BREAK P1: `veowrap generate -q` killed by SIGTERM (kill, timeout(1), "
-                "docker stop, CI cancel) while waiting leaves no handle file and prints "
-                "nothing: the paid job cannot be found",
-            ),
-            id="SIGTERM",
-        ),
-        pytest.param(
-            signal.SIGHUP,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BREAK P1: `veowrap generate -q` whose terminal closes (SIGHUP) while "
-                "waiting leaves no handle file: the paid job cannot be found",
-            ),
-            id="SIGHUP",
-        ),
-        pytest.param(
-            signal.SIGKILL,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BREAK P1: `veowrap generate -q` killed with -9 while waiting: the "
-                "handle is written only on Ctrl-C/timeout, never at submission, so the paid "
-                "job cannot be found",
-            ),
-            id="SIGKILL",
-        ),
+        pytest.param(signal.SIGTERM, id="SIGTERM"),
+        pytest.param(signal.SIGHUP, id="SIGHUP"),
+        pytest.param(signal.SIGKILL, id="SIGKILL"),
     ],
 )
 def test_cli_generate_quiet_killed_while_waiting_leaves_a_findable_job(tmp_path, sig):

@@ -246,14 +246,31 @@ def build_generator(
 
 
 class HandleTracker:
-    """An event hook that remembers the operation once the service has accepted it."""
+    """An event hook that remembers the operation once the service has accepted it.
 
-    def __init__(self, handle: OperationHandle | None = None) -> None:
+    With ``output``, it also writes the handle file next to it at once: a paid job stays
+    findable even if the command is then killed (``kill -9``, SIGTERM, a closed terminal),
+    when nothing else could write it. A command that finishes removes it again.
+    """
+
+    def __init__(self, handle: OperationHandle | None = None, output: str | None = None) -> None:
         self.handle = handle
+        self.handle_file: Path | None = None
+        self._output = output
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Submitted):
             self.handle = event.handle
+            if self._output is not None:
+                with contextlib.suppress(OSError):  # keep_handle reports it if it matters
+                    self.handle_file = save_handle(event.handle, self._output)
+
+    def discard(self) -> None:
+        """Removes the handle file written at submission (the job is done and saved)."""
+        if self.handle_file is not None:
+            with contextlib.suppress(OSError):
+                self.handle_file.unlink()
+            self.handle_file = None
 
 
 @contextlib.contextmanager
@@ -411,7 +428,9 @@ def _run_job(
         with logging_to(reporter, out.debug):
             result = job(hook)
             _finish(out, result, output, reporter, overwrite)
+        tracker.discard()
     except KeyboardInterrupt as error:
+        handle_file = handle_file or tracker.handle_file
         with sigint_ignored():
             reporter.close(interrupted=True)
             _interrupted(out, error, target, output, tracker.handle, cancel, handle_file, offline)
@@ -420,7 +439,11 @@ def _run_job(
         handle = tracker.handle
         if isinstance(error, VeowrapError) and error.handle is not None:
             handle = error.handle
+        if handle is not None and not _resumable(error):
+            tracker.discard()  # a job that ended (failed, filtered): nothing left to resume
         if handle is not None and _resumable(error):
+            if tracker.handle_file is not None and handle == tracker.handle:
+                handle_file = handle_file or tracker.handle_file
             saved, notes = keep_handle(handle, output, handle_file)
             if offline:
                 notes += (_OFFLINE_NOTE,)
@@ -652,7 +675,9 @@ def generate(
                 )
             reporter = make_reporter(out.stderr, quiet=quiet, expected=expected)
             stack.callback(reporter.close)
-            tracker = HandleTracker()
+            # The handle file is written at submission, except offline (that emulator ends
+            # with the command, so its jobs cannot be resumed).
+            tracker = HandleTracker(output=None if offline else output)
             _run_job(
                 out,
                 target=target,
