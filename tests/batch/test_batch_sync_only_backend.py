@@ -84,3 +84,26 @@ def test_sync_only_backend_still_refused_by_the_async_generator() -> None:
 
     with pytest.raises(veowrap.UnsupportedCapabilityError, match="VideoGenerator"):
         veowrap.AsyncVideoGenerator(backend=_backend())
+
+
+class NeutralBackend(SyncOnly):
+    """A backend that answers with veowrap's neutral OperationStatus, not Google's JSON."""
+
+    def submit(self, request: veowrap.VideoRequest, model: str) -> Any:
+        from veowrap._core.status import read_operation
+
+        return read_operation(super().submit(request, model))
+
+    def poll(self, handle: OperationHandle) -> Any:
+        from veowrap._core.status import read_operation
+
+        return read_operation(super().poll(handle))
+
+
+def test_a_backend_may_answer_with_operation_status(tmp_path: Path) -> None:
+    backend = NeutralBackend(FakeBackend(platform="vertex", latency=0.02, virtual_time=False))
+    gen = veowrap.VideoGenerator(backend=backend, poll_schedule=veowrap.PollSchedule.fixed(0.01))
+    result = gen.generate("a kite", model="veo-3.1-generate-001")
+    (path,) = result.save(tmp_path / "kite.mp4")
+    assert inspect_mp4(path).duration_s > 0
+    assert isinstance(gen.status(result.handle), veowrap.OperationStatus)

@@ -104,7 +104,13 @@ Plan: TypeAlias = Generator[Action, Any, ResultT]
 
 
 def read_status(raw: Any, route: Route) -> OperationStatus:
-    """Reads an SDK object into an :class:`OperationStatus` according to its route."""
+    """Reads an SDK object into an :class:`OperationStatus` according to its route.
+
+    A backend may also answer with an :class:`OperationStatus` of its own (a third-party
+    backend need not forge Google's JSON); it is taken as it is.
+    """
+    if isinstance(raw, OperationStatus):
+        return raw
     return read_interaction(raw) if route == "interactions" else read_operation(raw)
 
 

@@ -63,11 +63,12 @@ class Backend(_Common, Protocol):
     """A synchronous backend. Calls raise the SDK's own exceptions; the core reads them."""
 
     def submit(self, request: VideoRequest, model: str) -> Any:
-        """Starts a generation and returns the SDK's operation or interaction object."""
+        """Starts a generation; returns the SDK's operation or interaction object, or a
+        neutral :class:`~veowrap.OperationStatus` (``name`` set, ``done`` usually False)."""
         ...
 
     def poll(self, handle: OperationHandle) -> Any:
-        """Reads the operation or interaction once."""
+        """Reads the operation or interaction once (an SDK object or an OperationStatus)."""
         ...
 
     def cancel(self, handle: OperationHandle) -> None:
