@@ -3,7 +3,8 @@
 Run as ``python _overhead_child.py BASE_URL --mode {none,loop,veowrap} --jobs N --interval S``
 (under ``valgrind --tool=callgrind`` by ``overhead.py``). Both ways do the same job against the
 emulator at ``BASE_URL`` (in another process): Vertex AI, create, then a status read every
-``S`` seconds until done; nothing is saved. Each way has its own ``genai.Client``, so the loop's
+``S`` seconds until done; nothing is saved. The garbage collector is off during the measured
+jobs (see below). Each way has its own ``genai.Client``, so the loop's
 client is one veowrap never touched. Mode ``none`` only warms up: the parent subtracts its count
 from the others', leaving the jobs' instructions alone. Prints the polls of each measured job
 as JSON.
@@ -12,6 +13,7 @@ as JSON.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -71,6 +73,11 @@ def main() -> None:
     }
     for job in ways.values():  # imports, catalog, connections, first-use caches
         job()
+    # A collection lands wherever the allocation counts of each process happen to cross a
+    # threshold (it moved one way's count by 1 M instructions between runs): collect now and
+    # keep the collector off while the measured jobs run, in every mode alike.
+    gc.collect()
+    gc.disable()
     polls = [] if args.mode == "none" else [ways[args.mode]() for _ in range(args.jobs)]
     print(json.dumps({"polls": polls}), flush=True)
 

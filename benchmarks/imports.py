@@ -15,6 +15,12 @@ run with ``valgrind`` installed, the same two statements are also counted in ins
 
 Row 3c, first touch: the CPU time of ``import veowrap; veowrap.VideoGenerator`` (the class
 only, no client), and which heavy packages that loads.
+
+Every child runs with compiled bytecode, as an installed package has: ``PYTHONDONTWRITEBYTECODE``
+(set by ``.ci/run``) is dropped for them and ``PYTHONPYCACHEPREFIX`` points at a scratch
+directory, filled by a warm-up run of each statement. Otherwise veowrap, read from a source
+tree, would be compiled in every fresh interpreter while google-genai's wheel brings its ``.pyc``
+files, and the rows would measure the compiler.
 """
 
 from __future__ import annotations
@@ -47,9 +53,20 @@ STATEMENTS = {
 }
 
 
+_CHILD_ENV: dict[str, str] = dict(os.environ)
+
+
+def _bytecode_env(cache: str) -> None:
+    # See the module docstring: children read and write .pyc files under `cache`.
+    _CHILD_ENV.clear()
+    _CHILD_ENV.update(os.environ)
+    _CHILD_ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+    _CHILD_ENV["PYTHONPYCACHEPREFIX"] = cache
+
+
 def _wall(statement: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", statement], check=True)
+    subprocess.run([sys.executable, "-c", statement], check=True, env=_CHILD_ENV)
     return time.perf_counter() - start
 
 
@@ -61,6 +78,7 @@ def _importtime(statement: str, module: str) -> tuple[float, bool]:
         check=True,
         capture_output=True,
         text=True,
+        env=_CHILD_ENV,
     )
     cumulative = 0.0
     for line in done.stderr.splitlines():
@@ -72,6 +90,12 @@ def _importtime(statement: str, module: str) -> tuple[float, bool]:
 
 def run(*, quick: bool) -> list[Row]:
     """Times the imports; returns table rows."""
+    with tempfile.TemporaryDirectory(prefix="veowrap-pycache-") as cache:
+        _bytecode_env(cache)
+        return _rows(quick=quick)
+
+
+def _rows(*, quick: bool) -> list[Row]:
     repeats = 3 if quick else 9
     walls: dict[str, list[float]] = {name: [] for name in STATEMENTS}
     for statement in STATEMENTS.values():  # warm the OS file cache and .pyc files
@@ -125,7 +149,9 @@ def _cpu(statement: str) -> tuple[float, list[str]]:
         "spent = time.process_time() - start\n"
         f"print(spent, *[name for name in {HEAVY!r} if name in sys.modules])"
     )
-    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=_CHILD_ENV
+    )
     first, *loaded = done.stdout.split()
     return float(first), loaded
 
@@ -145,7 +171,7 @@ def _instructions(statement: str) -> int:
             ],
             check=True,
             capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            env={**_CHILD_ENV, "PYTHONHASHSEED": "0"},
         )
         found = re.search(r"Collected : (\d+)", log.read_text())
     if found is None:

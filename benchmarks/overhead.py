@@ -24,6 +24,7 @@ Rows 2c and 2d measure the same job without the save — create, then a status r
   is the job's own instruction count, all threads included: deterministic, unlike time on a
   shared machine. Jobs poll every 2 s against a 3 s latency, so both ways read the status
   exactly twice however slow valgrind makes them (checked: the row is not judged otherwise).
+  The garbage collector is off during the measured jobs, in every process alike.
 - **2d, CPU time per job**: ``time.process_time`` around each of many alternating jobs in this
   process (mean), 0.15 s jobs polled every 0.1 s.
 """
