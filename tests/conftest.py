@@ -12,6 +12,7 @@ import importlib.util
 import os
 import re
 import shutil
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,16 @@ _ALLOWED: list[tuple[str, Callable[[], bool]]] = [
 ]
 
 _skips: list[tuple[str, str]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run started in the background of a non-interactive shell, or under nohup, inherits
+    # SIGINT/SIGHUP as *ignored*, and so would every CLI child a test starts: the tests that
+    # send Ctrl-C or close a terminal would then test nothing. Restore the usual dispositions.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def _reason(report: pytest.TestReport) -> str:
