@@ -32,7 +32,7 @@ from veowrap._core.schedule import PollSchedule
 from veowrap._download import Downloader
 from veowrap._errors import RequestValidationError, SubmissionUncertainError, VeowrapError
 from veowrap._events import Event, Submitted
-from veowrap._handle import OperationHandle, note_resumable, utcnow
+from veowrap._handle import RESUME_NOTE, OperationHandle, note_resumable, utcnow
 from veowrap._redact import install_filter, redact_chain, register_secrets
 from veowrap._request import VideoRequest
 from veowrap._request_fields import RequestFields, RequestOptions
@@ -421,7 +421,7 @@ class PlanRunner:
             return
         resume = note_resumable(error, self.handle)
         if resume:
-            logger.warning("%s", resume)
+            logger.warning("%s", resume, extra={RESUME_NOTE: True})
 
 
 def _setting(field: str, value: Any, kind: type[Any]) -> Any:
