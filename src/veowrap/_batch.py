@@ -41,7 +41,7 @@ from veowrap._errors import (
     VeowrapError,
 )
 from veowrap._events import Event
-from veowrap._handle import OperationHandle, note_resumable
+from veowrap._handle import RESUME_NOTE, OperationHandle, note_resumable
 from veowrap._journal import HEARTBEAT_SECONDS, LEASE_SECONDS, Journal, JournalEntry
 from veowrap._request import VideoRequest
 from veowrap._result import GeneratedVideo, GenerationResult
@@ -75,6 +75,9 @@ class BatchItem:
             it (submitting, waiting or saving): this run left it alone. ``error`` is then a
             :class:`~veowrap.JournalError` naming that process; rerun with the same journal
             once it has finished to collect the item.
+        sent: ``True`` when this run sent the item's create and the service accepted it (so
+            this run pays for it). ``False`` for an item skipped, resumed or reported from an
+            earlier run's journal: its job was paid for by the run that sent it.
     """
 
     index: int
@@ -86,6 +89,7 @@ class BatchItem:
     skipped: bool = False
     handle: OperationHandle | None = None
     held_elsewhere: bool = False
+    sent: bool = False
 
     @property
     def ok(self) -> bool:
@@ -95,9 +99,11 @@ class BatchItem:
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """Counts, estimated cost and wall time of a batch.
+    """Counts, estimated cost and wall time of a batch run.
 
     ``failed`` counts neither uncertain items nor items held by another process.
+    ``estimated_cost_usd`` adds up the jobs this run sent (``sent`` of them): a rerun that
+    finds its items done in the journal sends nothing and costs nothing new.
     """
 
     total: int
@@ -108,14 +114,20 @@ class BatchSummary:
     estimated_cost_usd: float | None
     wall_seconds: float
     held_elsewhere: int = 0
+    sent: int = 0
 
     def __str__(self) -> str:
-        cost = "unknown" if self.estimated_cost_usd is None else f"${self.estimated_cost_usd:.2f}"
         held = f", {self.held_elsewhere} held by another process" if self.held_elsewhere else ""
+        if self.sent:
+            amount = self.estimated_cost_usd
+            cost = "unknown" if amount is None else f"${amount:.2f}"
+            spent = f"{self.sent} sent, estimated cost {cost} (estimate)"
+        else:
+            spent = "nothing sent, no new cost"
         return (
             f"{self.total} requests: {self.succeeded} succeeded ({self.skipped} from an earlier "
-            f"run), {self.failed} failed, {self.uncertain} uncertain{held}; estimated cost "
-            f"{cost} (estimate); {self.wall_seconds:.1f} s"
+            f"run), {self.failed} failed, {self.uncertain} uncertain{held}; {spent}; "
+            f"{self.wall_seconds:.1f} s"
         )
 
 
@@ -218,6 +230,7 @@ class BatchRunner:
     _hook: _SafeHook = field(default_factory=lambda: _SafeHook(None), init=False)
     _stopping: bool = field(default=False, init=False)  # no new create may be sent
     _creates: set[asyncio.Future[OperationHandle]] = field(default_factory=set, init=False)
+    _sent: set[str] = field(default_factory=set, init=False)  # keys whose create this run sent
 
     async def run(self) -> AsyncIterator[BatchItem]:
         """Yields items in completion order.
@@ -340,14 +353,15 @@ class BatchRunner:
     async def _guarded(self, index: int) -> BatchItem:
         item = BatchItem(index=index, key=self.keys[index], request=self.requests[index])
         try:
-            return await self._item(item)
+            outcome = await self._item(item)
         except VeowrapError as error:
-            return replace(item, error=error, handle=item.handle or error.handle)
+            outcome = replace(item, error=error, handle=item.handle or error.handle)
         except Exception as error:
             logger.error(
                 "Batch item %s failed with an unexpected %s.", item.key, type(error).__name__
             )
-            return replace(item, error=_unexpected(error))
+            outcome = replace(item, error=_unexpected(error))
+        return replace(outcome, sent=item.key in self._sent)
 
     async def _item(self, item: BatchItem) -> BatchItem:
         if self._lease is None:
@@ -473,10 +487,16 @@ class BatchRunner:
                 )
                 raise
             self.pacer.succeeded()
+            self._sent.add(key)
             self._record(key, "submitted", handle=handle.to_json(), keep_lease=True, force=True)
             if stop is not None:  # the batch is stopping: a rerun resumes the journaled handle
                 if self._lease is None:  # no journal: the log is where the caller finds it
-                    logger.warning("Batch item %s: %s", key, note_resumable(stop, handle))
+                    logger.warning(
+                        "Batch item %s: %s",
+                        key,
+                        note_resumable(stop, handle),
+                        extra={RESUME_NOTE: True},
+                    )
                 raise stop
             return handle
         raise QuotaExceededError(
@@ -752,13 +772,17 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def summarize(items: Iterable[BatchItem], wall_seconds: float) -> BatchSummary:
-    """Counts outcomes and adds up the estimated cost of the items that were submitted."""
+    """Counts outcomes and adds up the estimated cost of the jobs this run sent.
+
+    Items done, resumed or reported from an earlier run's journal cost nothing new: the run
+    that sent them paid.
+    """
     from veowrap._cost import estimate_cost
 
     items = list(items)
     cost: float | None = 0.0
     for item in items:
-        if item.handle is None or item.handle.model is None or item.held_elsewhere:
+        if not item.sent or item.handle is None or item.handle.model is None:
             continue
         if isinstance(item.error, ContentFilteredError):
             continue  # filtered videos are not billed
@@ -775,6 +799,7 @@ def summarize(items: Iterable[BatchItem], wall_seconds: float) -> BatchSummary:
         estimated_cost_usd=cost,
         wall_seconds=wall_seconds,
         held_elsewhere=held,
+        sent=sum(item.sent for item in items),
     )
 
 

@@ -15,7 +15,9 @@ if TYPE_CHECKING:  # an annotation only: reading the environment needs no pydant
     from veowrap._handle import Platform
 
 __all__ = [
+    "CLI_SETUP_HELP",
     "CONFIG_ENV_VARS",
+    "NOTHING_PASSED",
     "SETUP_HELP",
     "genai_configured",
     "platform_from_environment",
@@ -42,6 +44,20 @@ SETUP_HELP = (
     "what veowrap sees."
 )
 """How to configure Google access from Python (the CLI words its own advice)."""
+
+CLI_SETUP_HELP = (
+    "Set GEMINI_API_KEY (or GOOGLE_API_KEY) for the Gemini API; or, for Vertex AI, run `gcloud "
+    "auth application-default login` and pass --vertex --project P --location L (or set "
+    "GOOGLE_GENAI_USE_VERTEXAI=true, GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION). To try it "
+    "with no account: --offline, or `veowrap emulator` and --emulator URL. `veowrap doctor` "
+    "shows what veowrap sees."
+)
+"""How to configure Google access from the ``veowrap`` command (what the CLI shows instead of
+:data:`SETUP_HELP`)."""
+
+NOTHING_PASSED = "no client, API key or Vertex AI settings were passed"
+"""What a ``ConfigurationError`` says about the arguments when nothing configures google-genai
+(the CLI says which options instead)."""
 
 
 def uses_vertex(environ: Mapping[str, str] | None = None) -> bool:

@@ -151,6 +151,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+RESUME_NOTE = "veowrap_resume_note"
+"""Set (to ``True``) on the log records that carry :func:`note_resumable`'s text (Python advice:
+``generator.wait(...)``), so that a front end with advice of its own leaves them out: the
+command line prints its ``veowrap wait`` command instead."""
+
+
 def note_resumable(error: BaseException, handle: OperationHandle | None) -> str | None:
     """Attaches "how to resume" to an interruption (Ctrl-C, cancellation, a crash).
 

@@ -12,7 +12,7 @@ from typing import Any, Generic
 from veowrap._core.plan import Call, Emit, Plan, ResultT, Sleep
 from veowrap._errors import SubmissionUncertainError, VeowrapError
 from veowrap._events import Event, Submitted
-from veowrap._handle import OperationHandle, note_resumable
+from veowrap._handle import RESUME_NOTE, OperationHandle, note_resumable
 from veowrap._redact import redact_chain
 
 __all__ = ["PlanRunner"]
@@ -105,4 +105,4 @@ class PlanRunner(Generic[ResultT]):
             return
         resume = note_resumable(error, self.handle)
         if resume:
-            logger.warning("%s", resume)
+            logger.warning("%s", resume, extra={RESUME_NOTE: True})

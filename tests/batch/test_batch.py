@@ -133,6 +133,23 @@ def test_rerun_with_reordered_input_skips_done_items(emu: VeoEmulator, tmp_path:
     assert emu.accepted_submissions == 6
 
 
+def test_summary_costs_only_what_this_run_sent(emu: VeoEmulator, tmp_path: Path) -> None:
+    journal = tmp_path / "run.sqlite"
+    reqs = requests(4)
+    first = run_batch("sync", emu, reqs[:3], journal=journal, output_dir=tmp_path)
+    assert all(item.sent for item in first)
+    again = run_batch("async", emu, reqs, journal=journal, output_dir=tmp_path)
+    assert [item.sent for item in again] == [False, False, False, True]
+    summary = veowrap.summarize(again, 1.0)
+    assert summary.skipped == 3 and summary.sent == 1
+    assert summary.estimated_cost_usd == pytest.approx(8 * 0.15)  # the new item only
+    assert "1 sent, estimated cost $1.20 (estimate)" in str(summary)
+    nothing = veowrap.summarize(run_batch("sync", emu, reqs, journal=journal), 1.0)
+    assert nothing.sent == 0 and nothing.estimated_cost_usd == 0
+    assert "nothing sent, no new cost" in str(nothing)
+    assert emu.accepted_submissions == 4
+
+
 def test_budget_refuses_the_whole_batch_before_sending(emu: VeoEmulator) -> None:
     with pytest.raises(veowrap.BudgetExceededError):
         run_batch("sync", emu, requests(10), budget=5.0)

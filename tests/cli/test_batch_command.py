@@ -130,3 +130,38 @@ def test_batch_journal_problems_are_typed_errors(
     assert emu.requests == []
     if before is not None:
         assert journal.read_bytes() == before  # left as it was
+
+
+def test_a_rerun_that_sends_nothing_costs_nothing_new(
+    invoke: Invoke, vertex_env: dict[str, str], emu: VeoEmulator, tmp_path: Path
+) -> None:
+    batch = write_batch(tmp_path, 2)
+    first = invoke("batch", str(batch), "-o", "out", *POLL, env=vertex_env)
+    assert first.exit_code == 0, first.stderr
+    assert "; 2 sent, estimated cost $2.40 (estimate);" in first.stderr  # 2 x 8 s x $0.15
+    again = invoke("batch", str(batch), "-o", "out", *POLL, env=vertex_env)
+    assert again.exit_code == 0
+    assert "2 succeeded (2 from an earlier run)" in again.stderr
+    assert "; nothing sent, no new cost;" in again.stderr and "$" not in again.stderr
+    summary = json.loads(invoke("batch", str(batch), "-o", "out", "--json", env=vertex_env).stdout)
+    assert summary["summary"]["sent"] == 0 and summary["summary"]["estimated_cost_usd"] == 0
+    assert emu.accepted_submissions == 2
+
+
+def test_batch_off_a_terminal_draws_no_progress_frames(
+    invoke: Invoke, vertex_env: dict[str, str], emu: VeoEmulator, tmp_path: Path
+) -> None:
+    batch = write_batch(tmp_path, 2)
+    result = invoke("batch", str(batch), "-o", "out", *POLL, env=vertex_env)
+    assert result.exit_code == 0, result.stderr
+    assert "\r" not in result.stderr and "batch:" not in result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()]  # the summary line alone
+    assert sorted(result.stdout.splitlines()) == ["out/c0.mp4", "out/c1.mp4"]
+
+
+def test_batch_offline_needs_no_account(invoke: Invoke, tmp_path: Path) -> None:
+    batch = write_batch(tmp_path, 2)
+    result = invoke("batch", str(batch), "-o", "out", "--offline", "--offline-latency", "0.2")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("offline: a local emulator answers (no account, nothing billed")
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.mp4")) == ["c0.mp4", "c1.mp4"]

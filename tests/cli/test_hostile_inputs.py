@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-import veowrap.cli._app as app
+import veowrap.cli._generate as generate_command
+import veowrap.cli._jobs as jobs
+import veowrap.cli._wait_status as wait_status
 from veowrap._handle import OperationHandle
 from veowrap.cli._describe import describe
 from veowrap.cli._exit import ExitCode, exit_code_for
@@ -169,7 +171,7 @@ def test_only_the_unexpected_is_a_bug_and_it_shows_no_secret(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError(f"boom with {secret}")
 
-    monkeypatch.setattr(app, "check_output", broken)
+    monkeypatch.setattr(generate_command, "check_output", broken)
     result = invoke("generate", "a boat", *MODEL, env={**vertex_env, "GEMINI_API_KEY": secret})
     assert result.exit_code == ExitCode.UNEXPECTED
     assert "This is a bug in veowrap" in result.stderr
@@ -222,7 +224,7 @@ def test_a_handle_that_cannot_be_saved_is_printed(
     def disk_full(handle: OperationHandle, output: str) -> Path:
         raise OSError(errno.ENOSPC, "No space left on device", output)
 
-    monkeypatch.setattr(app, "save_handle", disk_full)
+    monkeypatch.setattr(jobs, "save_handle", disk_full)
     emu.set_latency(30)
     result = invoke(
         "generate", "a boat", *MODEL, *POLL, "--timeout", "0.2", "-o", "b.mp4", env=vertex_env
@@ -241,7 +243,7 @@ def _interrupt(*args: Any, **kwargs: Any) -> Any:
     raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("where", ["check_output", "build_generator", "load_handle"])
+@pytest.mark.parametrize("where", ["check_output", "open_generator", "load_handle"])
 def test_ctrl_c_before_anything_is_sent(
     invoke: Invoke,
     emu: VeoEmulator,
@@ -249,7 +251,8 @@ def test_ctrl_c_before_anything_is_sent(
     monkeypatch: pytest.MonkeyPatch,
     where: str,
 ) -> None:
-    monkeypatch.setattr(app, where, _interrupt)
+    module = wait_status if where == "load_handle" else generate_command
+    monkeypatch.setattr(module, where, _interrupt)
     if where == "load_handle":
         result = invoke("status", "models/m/operations/x", env=vertex_env)
     else:
@@ -267,7 +270,7 @@ def test_ctrl_c_while_saving_keeps_the_handle(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    monkeypatch.setattr(app, "_finish", _interrupt)
+    monkeypatch.setattr(jobs, "_finish", _interrupt)
     result = invoke("generate", "a boat", *MODEL, *POLL, "-o", "b.mp4", env=vertex_env)
     assert result.exit_code == ExitCode.INTERRUPTED
     assert "handle saved to b.mp4.handle.json" in result.stderr
@@ -278,8 +281,8 @@ def test_ctrl_c_while_saving_keeps_the_handle(
 def test_ctrl_c_while_the_handle_is_being_saved_prints_it(
     invoke: Invoke, emu: VeoEmulator, vertex_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app, "_finish", _interrupt)
-    monkeypatch.setattr(app, "save_handle", _interrupt)
+    monkeypatch.setattr(jobs, "_finish", _interrupt)
+    monkeypatch.setattr(jobs, "save_handle", _interrupt)
     result = invoke("generate", "a boat", *MODEL, *POLL, "-o", "b.mp4", env=vertex_env)
     assert result.exit_code == ExitCode.INTERRUPTED
     assert emu.operations[0] in result.stderr
@@ -299,7 +302,23 @@ def test_ctrl_c_during_a_batch_points_at_the_journal(
     (tmp_path / "b.jsonl").write_text('{"prompt": "a boat", "key": "boat"}\n')
     result = invoke("batch", "b.jsonl", "-o", "out", "-q", *POLL, env=vertex_env)
     assert result.exit_code == ExitCode.INTERRUPTED
-    assert "veowrap-journal.sqlite" in result.stderr and "Rerun the same command" in result.stderr
+    assert "veowrap-journal.sqlite" in result.stderr
+    assert result.stderr.count("Rerun the same command") == 1
+    assert "generator.wait" not in result.stderr  # the library's Python note stays in the log
+    assert_not_a_bug(result.stderr)
+
+
+def test_ctrl_c_during_an_offline_batch_says_a_rerun_cannot_finish_it(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import veowrap.cli._batch_command as batch_command
+
+    monkeypatch.setattr(batch_command, "_print_item", _interrupt)
+    (tmp_path / "b.jsonl").write_text('{"prompt": "a boat", "key": "boat"}\n')
+    result = invoke("batch", "b.jsonl", "-o", "out", "-q", "--offline", "--offline-latency", "0")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert "a rerun cannot finish them" in result.stderr and "--emulator URL" in result.stderr
+    assert "Rerun the same command" not in result.stderr
     assert_not_a_bug(result.stderr)
 
 
@@ -331,6 +350,9 @@ ABSURD_NUMBERS: list[tuple[str, list[str], str]] = [
      "poll_interval"),
     ("batch-max-cost-nan", ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--max-cost", "nan"],
      "budget"),
+    ("batch-offline-latency-inf",
+     ["batch", "{d}/ok.jsonl", "-o", "{d}/b", "--offline", "--offline-latency", "inf"],
+     "offline_latency"),
 ]  # fmt: skip
 
 

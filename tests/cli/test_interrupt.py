@@ -66,6 +66,8 @@ def test_ctrl_c_saves_the_handle_and_wait_resumes(emulator_url: str, tmp_path: P
     assert process.wait(timeout=10) == ExitCode.INTERRUPTED == 130
     assert "Traceback" not in stderr
     assert "the job keeps running on the server" in stderr
+    # One resume line, in command-line words (not also the library's generator.wait(...) note).
+    assert stderr.count("resume") == 1 and "generator.wait" not in stderr, stderr
     handle_file = tmp_path / "out/kite.mp4.handle.json"
     assert json.loads(handle_file.read_text())["name"] in submitted
     assert not (tmp_path / "out/kite.mp4").exists()
@@ -143,6 +145,7 @@ def test_cancel_on_interrupt_explains_when_veo_cannot_cancel(
         result.stderr
     )
     assert "resume with: veowrap wait out/" in result.stderr
+    assert result.stderr.count("resume") == 1, result.stderr
     assert len(list((Path("out")).glob("*.handle.json"))) == 1
 
 
@@ -150,4 +153,4 @@ def test_offline_interrupt_says_the_job_cannot_be_resumed(invoke: Invoke, interr
     result = invoke("generate", "--offline", "--offline-latency", "30", "a kite", "-o", "k.mp4")
     assert result.exit_code == ExitCode.INTERRUPTED
     assert "cannot be resumed" in result.stderr
-    assert "resume with" not in result.stderr
+    assert "resume with" not in result.stderr and "generator.wait" not in result.stderr

@@ -23,7 +23,7 @@ from veowrap._progress import (
     combine_hooks,
     format_seconds,
 )
-from veowrap.cli._progress import PlainReporter, make_reporter
+from veowrap.cli._progress import BatchProgress, PlainReporter, make_reporter
 from veowrap.testing import VeoEmulator
 
 from .conftest import clean_environment
@@ -182,3 +182,32 @@ def test_live_line_on_a_terminal(tmp_path: Path) -> None:
     assert "(about 1s)" in frames[0]
     assert "veo-3.1-generate-001 done 1s" in text
     assert "|████████████████|" in text
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_batch_progress_draws_a_bar_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    log = io.StringIO()
+    with BatchProgress(log, 2) as progress:
+        progress.start()
+        progress.advance()
+        progress.message("c1: OperationFailedError: boom")
+    assert log.getvalue() == "c1: OperationFailedError: boom\n"  # no bar, no carriage return
+    terminal = _Terminal()
+    with BatchProgress(terminal, 2) as progress:
+        progress.start()
+        progress.advance()
+        progress.message("c1: OperationFailedError: boom")
+        progress.echo("out/c0.mp4")
+    drawn = terminal.getvalue()
+    assert "\r" in drawn and "batch:" in drawn and "1/2" in drawn
+    assert "c1: OperationFailedError: boom\n" in drawn
+    assert capsys.readouterr().out == "out/c0.mp4\n"
+    hidden = _Terminal()
+    with BatchProgress(hidden, 2, hidden=True) as progress:  # -q or --json
+        progress.start()
+        progress.advance()
+    assert hidden.getvalue() == ""

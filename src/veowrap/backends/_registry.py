@@ -20,7 +20,12 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
-from veowrap._environment import CONFIG_ENV_VARS, SETUP_HELP, genai_configured
+from veowrap._environment import (
+    CONFIG_ENV_VARS,
+    NOTHING_PASSED,
+    SETUP_HELP,
+    genai_configured,
+)
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
 from veowrap.backends._protocol import AsyncBackend, Backend
 from veowrap.backends.legacy import check_not_legacy, legacy_error
@@ -205,8 +210,8 @@ def _automatic(
     if not genai_configured(client, settings, environ):
         legacy = _importable("google.generativeai", finder)
         raise ConfigurationError(
-            "veowrap found no Google configuration: no client=, no api_key=/vertexai=/project= "
-            f"settings, and none of {', '.join(CONFIG_ENV_VARS)} is set."
+            f"veowrap found no Google configuration: {NOTHING_PASSED}, and none of "
+            f"{', '.join(CONFIG_ENV_VARS)} is set."
             + (
                 " (google-generativeai is installed too, but it cannot generate video; its "
                 "configuration is not used.)"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from veowrap._core.credentials import check_api_key
+from veowrap._environment import SETUP_HELP
 from veowrap._errors import ConfigurationError, UnsupportedCapabilityError
 from veowrap._redact import install_http_stack_filters
 from veowrap.backends._response_guard import guard_clients
@@ -35,12 +36,6 @@ __all__ = ["GenAIBackend"]
 _DEFAULT_GEMINI_BASE = "https://generativelanguage.googleapis.com/"
 _DEFAULT_STORAGE_BASE = "https://storage.googleapis.com/"
 _FILE_ID = re.compile(r"files/([a-z0-9]+)")
-_ENVIRONMENT_HELP = (
-    "Set GEMINI_API_KEY (or GOOGLE_API_KEY) for the Gemini API, or GOOGLE_GENAI_USE_VERTEXAI=true "
-    "with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION (and `gcloud auth application-default "
-    "login`) for Vertex AI; or pass client=, api_key= or vertexai=True, project=, location=. "
-    "To try veowrap offline, use veowrap.testing.VeoEmulator."
-)
 
 
 class GenAIBackend:
@@ -386,14 +381,14 @@ def _build_client(**settings: Any) -> genai.Client:
     except ValueError as error:
         if "credentials" in str(error).lower() or "api key" in str(error).lower():
             raise ConfigurationError(
-                "No Google credentials or API key were found.", hint=_ENVIRONMENT_HELP
+                "No Google credentials or API key were found.", hint=SETUP_HELP
             ) from None
         raise ConfigurationError(f"google-genai refused the settings: {error}") from None
     except Exception as error:
         if type(error).__name__ == "DefaultCredentialsError":
             raise ConfigurationError(
                 "Vertex AI was chosen but no Google Cloud credentials were found.",
-                hint=_ENVIRONMENT_HELP,
+                hint=SETUP_HELP,
             ) from None
         raise
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,25 +12,17 @@ import click
 
 from veowrap._destination import check_directory
 from veowrap._errors import JournalError, RequestValidationError
-from veowrap.cli._app import (
-    Output,
-    Target,
-    _guard,
-    build_generator,
-    check_numbers,
-    cli,
-    fail,
-    output_options,
-    redact,
-    target_options,
-)
 from veowrap.cli._describe import os_reason
 from veowrap.cli._exit import EXIT_CODES_HELP, ExitCode
+from veowrap.cli._failing import fail, guard, redact
+from veowrap.cli._jobs import logging_to
+from veowrap.cli._options import Output, Target, check_numbers, open_generator, service_options
+from veowrap.cli._progress import BatchProgress
 
 __all__ = ["batch"]
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@click.command(epilog=EXIT_CODES_HELP)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o", "--output", "output_dir", required=True, metavar="DIR", help="Where videos are saved."
@@ -55,8 +46,7 @@ __all__ = ["batch"]
 @click.option(
     "--overwrite", is_flag=True, help="Replace existing video files in DIR (default: refuse)."
 )
-@target_options
-@output_options
+@service_options(offline=True)
 def batch(
     file: Path,
     output_dir: str,
@@ -69,13 +59,8 @@ def batch(
     resend_uncertain: bool,
     retry_failed: bool,
     overwrite: bool,
-    vertex: bool,
-    project: str | None,
-    location: str | None,
-    emulator: str | None,
-    as_json: bool,
-    quiet: bool,
-    debug: bool,
+    target: Target,
+    out: Output,
 ) -> None:
     """Generate every request in FILE (JSONL or CSV) into DIR, with a journal.
 
@@ -87,8 +72,6 @@ def batch(
     line), and DIR and the journal are checked (exit 7). Exits 0 when every item succeeded, 9
     when some did not.
     """
-    out = Output(as_json=as_json, debug=debug, quiet=quiet)
-    target = Target(vertex=vertex, project=project, location=location, emulator=emulator)
 
     def body() -> None:
         from veowrap._batch import summarize
@@ -96,7 +79,7 @@ def batch(
         from veowrap._request_files import read_request_file
 
         # The numbers first: a typo must not create DIR or be hidden behind a file's errors.
-        check_numbers(poll_interval=poll_interval)
+        check_numbers(poll_interval=poll_interval, target=target)
         validation.batch_settings(
             concurrency=concurrency, requests_per_minute=rpm, timeout=timeout, budget=max_cost
         )
@@ -104,66 +87,75 @@ def batch(
         requests, keys = [item.request for item in read], [item.key for item in read]
         directory = check_directory(output_dir)  # before anything is sent
         journal_path = Path(journal) if journal else directory / "veowrap-journal.sqlite"
-        generator = build_generator(target, poll_interval=poll_interval)
         started = time.monotonic()
         items: list[Any] = []
-        bar = None
-        try:
+        with (
+            open_generator(
+                target, poll_interval=poll_interval, announce=not out.quiet
+            ) as generator,
+            BatchProgress(out.stderr, len(requests), hidden=out.quiet or out.as_json) as progress,
+            logging_to(progress, out.debug),
+        ):
             try:
-                # validates every request and opens the journal before anything is sent
-                outcomes = generator.generate_many(
-                    requests,
-                    keys=keys,
-                    concurrency=concurrency,
-                    requests_per_minute=rpm,
-                    journal=journal_path,
-                    output_dir=directory,
-                    timeout=timeout,
-                    resend_uncertain=resend_uncertain,
-                    retry_failed=retry_failed,
-                    budget=max_cost,
-                    # generate_many(overwrite=) comes with the batch branch.
-                    **({"overwrite": True} if overwrite else {}),
+                try:
+                    # validates every request and opens the journal before anything is sent
+                    outcomes = generator.generate_many(
+                        requests,
+                        keys=keys,
+                        concurrency=concurrency,
+                        requests_per_minute=rpm,
+                        journal=journal_path,
+                        output_dir=directory,
+                        timeout=timeout,
+                        resend_uncertain=resend_uncertain,
+                        retry_failed=retry_failed,
+                        budget=max_cost,
+                        overwrite=overwrite,
+                    )
+                except (sqlite3.Error, OSError) as error:  # opening the journal is all it does
+                    raise _journal_error(journal_path, error, started=False) from error
+                except RequestValidationError as error:  # the model or platform refused one
+                    raise _on_its_line(error, read, file, generator) from None
+                progress.start()
+                for item in outcomes:
+                    items.append(item)
+                    progress.advance()
+                    if not out.as_json:
+                        _print_item(item, progress)
+            except sqlite3.Error as error:
+                raise _journal_error(journal_path, error, started=True) from error
+            except KeyboardInterrupt as error:
+                progress.close(interrupted=True)
+                fail(
+                    out,
+                    error,
+                    notes=(_interrupted_note(len(items), len(requests), journal_path, target),),
                 )
-            except (sqlite3.Error, OSError) as error:  # opening the journal is all it touches
-                raise _journal_error(journal_path, error, started=False) from error
-            except RequestValidationError as error:  # the model or platform refused a request
-                raise _on_its_line(error, read, file, generator) from None
-            bar = _bar(len(requests), quiet or as_json)
-            for item in outcomes:
-                items.append(item)
-                if bar is not None:
-                    bar.update(1)
-                if not as_json:
-                    _print_item(item)
-        except sqlite3.Error as error:
-            raise _journal_error(journal_path, error, started=True) from error
-        except KeyboardInterrupt as error:
-            if bar is not None:
-                bar.close()
-                bar = None
-            fail(
-                out,
-                error,
-                notes=(
-                    f"note: {len(items)} of {len(requests)} items finished; submitted jobs keep "
-                    f"running and are recorded in the journal {str(journal_path)!r}. Rerun the "
-                    "same command to pick them up (nothing is paid twice).",
-                ),
-            )
-        finally:
-            if bar is not None:
-                bar.close()
-            generator.close()
         summary = summarize(items, time.monotonic() - started)
-        if as_json:
+        if out.as_json:
             click.echo(json.dumps(_json(items, summary), indent=2))
-        elif not quiet:
+        elif not out.quiet:
             click.echo(str(summary), err=True)
         if summary.succeeded < summary.total:
             raise SystemExit(ExitCode.SERVICE)
 
-    _guard(out, body)
+    guard(out, body)
+
+
+def _interrupted_note(finished: int, total: int, journal: Path, target: Target) -> str:
+    """The one line that says how to go on after Ctrl-C."""
+    if target.offline:
+        return (
+            f"note: {finished} of {total} items finished. The --offline emulator stopped with "
+            "this command and took its jobs with it, so a rerun cannot finish them: start again "
+            "with a new --journal (or -o DIR), or run `veowrap emulator` and use --emulator URL "
+            "for a batch that can be resumed."
+        )
+    return (
+        f"note: {finished} of {total} items finished; submitted jobs keep running and are "
+        f"recorded in the journal {str(journal)!r}. Rerun the same command to pick them up "
+        "(nothing is paid twice)."
+    )
 
 
 def _on_its_line(
@@ -206,20 +198,12 @@ def _journal_error(path: Path, error: Exception, *, started: bool) -> JournalErr
     )
 
 
-def _bar(total: int, hidden: bool) -> Any:
-    if hidden:
-        return None
-    from veowrap._progress import _load_tqdm
-
-    return _load_tqdm()(total=total, unit="video", desc="batch", leave=False, file=sys.stderr)
-
-
-def _print_item(item: Any) -> None:
+def _print_item(item: Any, progress: BatchProgress) -> None:
     if item.ok:
         for path in item.paths:
-            click.echo(str(path))
+            progress.echo(str(path))
         return
-    click.echo(redact(f"{item.key}: {type(item.error).__name__}: {item.error.message}"), err=True)
+    progress.message(redact(f"{item.key}: {type(item.error).__name__}: {item.error.message}"))
 
 
 def _json(items: list[Any], summary: Any) -> dict[str, Any]:
@@ -244,6 +228,7 @@ def _json(items: list[Any], summary: Any) -> dict[str, Any]:
             "failed": summary.failed,
             "uncertain": summary.uncertain,
             "skipped": summary.skipped,
+            "sent": summary.sent,
             "estimated_cost_usd": summary.estimated_cost_usd,
             "wall_seconds": summary.wall_seconds,
         },

@@ -1,18 +1,25 @@
 """How an error that ends a command is worded: one line saying what happened, and a hint.
 
-veowrap's own errors carry both. An ``OSError`` that reaches the command line is a problem of
-the machine (a read-only file system, a full disk, a missing permission, a network that went
-away), so it gets words and a hint of its own. Only what is left is worded as a bug.
+veowrap's own errors carry both, written for Python callers (``client=``,
+``VideoGenerator(vertexai=True, ...)``, ``generator.wait(handle)``). This module is the one
+place where that advice becomes command-line advice (``--vertex --project P --location L``,
+``--offline``, ``veowrap doctor``, the ``veowrap wait`` command); a hint it cannot translate is
+replaced by the resume command's hint, or left out, never shown in Python words. An ``OSError``
+that reaches the command line is a problem of the machine (a read-only file system, a full
+disk, a missing permission, a network that went away), so it gets words and a hint of its own.
+Only what is left is worded as a bug.
 """
 
 from __future__ import annotations
 
 import errno
+import re
 
-from veowrap._errors import VeowrapError
+from veowrap._environment import CLI_SETUP_HELP, NOTHING_PASSED, SETUP_HELP
+from veowrap._errors import DownloadError, VeowrapError
 from veowrap.cli._exit import is_network_error
 
-__all__ = ["describe", "os_reason"]
+__all__ = ["describe", "in_command_line_words", "os_reason", "speaks_python"]
 
 BUG_HINT = "This is a bug in veowrap; rerun with --debug and report the traceback."
 
@@ -59,8 +66,102 @@ def os_reason(error: OSError) -> str:
     return reason
 
 
-def describe(error: BaseException) -> tuple[str, str | None]:
-    """The message and hint for an error that ends a command (not yet redacted)."""
+# Library advice and what the command line says instead: whole texts, then phrases (each
+# phrase occurs in the library's sources or catalog; a test keeps the table in step).
+_WHOLE_TEXTS = {SETUP_HELP: CLI_SETUP_HELP}
+_PHRASES = (
+    (NOTHING_PASSED, "no --vertex, --emulator or --offline option was given"),
+    (" (settings passed in code are not visible here)", ""),
+    (
+        "Use Vertex AI (VideoGenerator(vertexai=True, project=..., location=...))",
+        "Use Vertex AI (--vertex --project P --location L)",
+    ),
+    ("pass overwrite=True (CLI: --overwrite)", "pass --overwrite"),
+    ("-o / output_dir", "-o"),
+    ("Raise max_cost_usd / budget=", "Raise --max-cost"),
+    ("Lower requests_per_minute", "Lower --rpm"),
+    ("veowrap.models() lists", "`veowrap models` lists"),
+    (
+        "veowrap.capabilities(model) lists what the model takes",
+        "`veowrap models` lists what each model takes",
+    ),
+    (" or pass credentials=", ""),
+    (
+        "rerun with the same journal and retry_failed=True",
+        "rerun the same command with --retry-failed",
+    ),
+    ("pass resend_uncertain=True to send it again", "rerun with --resend-uncertain to send it"),
+    # A webhook: the command line always polls.
+    ("or poll with wait().", "or leave out webhook: veowrap polls until the job is done."),
+    ("webhook needs polling with wait().", "Leave out webhook: veowrap polls until it is done."),
+)
+# "drop seed=", "Pass image=": a request field named as a Python keyword argument.
+_FIELD_ARGUMENT = re.compile(r"\b(drop|[Pp]ass) ([a-z_]+)=(?=[\s.,;)]|$)")
+_OPTIONS = {
+    "model": "-m",
+    "image": "--image",
+    "last_frame": "--last-frame",
+    "duration_seconds": "--duration",
+    "aspect_ratio": "--aspect",
+    "resolution": "--resolution",
+    "number_of_videos": "-n",
+    "negative_prompt": "--negative-prompt",
+    "seed": "--seed",
+}
+# What only Python understands: a keyword argument (``client=``) or a call (``save()``).
+# (``seed=5`` is a field and its value, as messages name them; ``seed=`` alone is Python.)
+_PYTHON = re.compile(r"\b[a-z_]+=(?=[\s,.;/)]|$|True\b|False\b)|\b[A-Za-z_][\w.]*\(")
+
+_RESUME_HINT = "The job may still be running; the command below picks it up."
+_DOWNLOAD_RESUME_HINT = (
+    "Nothing partial was left there. The videos wait on the server (about two days): fix the "
+    "destination, then run the command below (or change its -o)."
+)
+
+
+def _field_in_words(match: re.Match[str]) -> str:
+    verb, field = match[1], match[2]
+    verb = {"drop": "leave out"}.get(verb, verb)
+    option = _OPTIONS.get(field)
+    return f"{verb} {field} ({option})" if option else f"{verb} {field}"
+
+
+def in_command_line_words(text: str) -> str:
+    """``text`` (a library message, hint or doctor fix) with its Python advice translated."""
+    text = _WHOLE_TEXTS.get(text, text)
+    for python, command_line in _PHRASES:
+        text = text.replace(python, command_line)
+    return _FIELD_ARGUMENT.sub(_field_in_words, text)
+
+
+def speaks_python(text: str) -> bool:
+    """Whether ``text`` still names Python arguments or calls (``client=``, ``save()``)."""
+    return _PYTHON.search(text) is not None
+
+
+def describe(error: BaseException, *, resumable: bool = False) -> tuple[str, str | None]:
+    """The message and hint for an error that ends a command (not yet redacted).
+
+    Args:
+        error: What ended the command.
+        resumable: The command prints a resume command below the hint; a hint in Python
+            words then points at it instead.
+    """
+    message, hint = _words(error)
+    message = in_command_line_words(message)
+    if hint is not None:
+        hint = in_command_line_words(hint)
+        if speaks_python(hint):
+            if not resumable:
+                hint = None
+            elif isinstance(error, DownloadError):
+                hint = _DOWNLOAD_RESUME_HINT
+            else:
+                hint = _RESUME_HINT
+    return message, hint
+
+
+def _words(error: BaseException) -> tuple[str, str | None]:
     if isinstance(error, VeowrapError):
         return error.message, error.hint
     if isinstance(error, KeyboardInterrupt):

@@ -3,21 +3,30 @@
 On a terminal, a live line (a :class:`veowrap._progress.ProgressHook` drawn with tqdm) that
 redraws twice a second: model, state, elapsed time against the catalog's typical latency, polls
 and retries. Elsewhere (a pipe, a CI log), one plain line per notable event, with no carriage
-returns. ``--quiet`` shows nothing.
+returns. ``--quiet`` shows nothing. ``batch`` shows a bar counting finished items on a terminal,
+and nothing elsewhere (each item's path or failure is already a line of its own).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from types import TracebackType
-from typing import IO
+from typing import IO, Any, Self
 
 from veowrap._events import Completed, Event, Polled, Retrying, Submitted
-from veowrap._handle import OperationHandle
+from veowrap._handle import RESUME_NOTE, OperationHandle
 from veowrap._progress import Expected, ProgressHook, ProgressState, format_range, format_seconds
 
-__all__ = ["LiveReporter", "PlainReporter", "Reporter", "make_reporter"]
+__all__ = [
+    "BatchProgress",
+    "LiveReporter",
+    "PlainReporter",
+    "Reporter",
+    "ReporterLogHandler",
+    "make_reporter",
+]
 
 _PLAIN_POLL_EVERY = 15.0  # seconds between "still running" lines in plain mode
 
@@ -38,7 +47,7 @@ class Reporter:
     def close(self, interrupted: bool = False) -> None:
         """Ends the display."""
 
-    def __enter__(self) -> Reporter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -125,6 +134,15 @@ class LiveReporter(Reporter):
         self.hook.close(interrupted=interrupted)
 
 
+def is_terminal(stream: IO[str]) -> bool:
+    """Whether ``stream`` is a terminal, where carriage returns redraw a line (not a log)."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(callable(isatty) and isatty())
+    except (OSError, ValueError):  # a closed or detached stream
+        return False
+
+
 def make_reporter(
     stream: IO[str],
     *,
@@ -135,8 +153,7 @@ def make_reporter(
     """The display that suits ``stream``: live on a terminal, plain lines elsewhere."""
     if quiet:
         return Reporter(stream)
-    isatty = getattr(stream, "isatty", None)
-    if callable(isatty) and isatty():
+    if is_terminal(stream):
         try:
             return LiveReporter(stream, handle, expected)
         except ImportError:
@@ -152,12 +169,63 @@ class ReporterLogHandler(logging.Handler):
         self.reporter = reporter
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
         # The library's own "resume it with generator.wait(...)" note is Python advice; the
-        # command prints the `veowrap wait` command instead.
-        if "is still running on the server; resume it with" in text:
+        # command prints its one resume line (`veowrap wait ...`, or "rerun") instead.
+        if getattr(record, RESUME_NOTE, False):
             return
         try:
-            self.reporter.message(f"{record.levelname.lower()}: {text}")
+            self.reporter.message(f"{record.levelname.lower()}: {record.getMessage()}")
         except Exception:  # a broken display must not end the job
             self.handleError(record)
+
+
+class BatchProgress(Reporter):
+    """``batch``'s display: a bar of finished items on a terminal; elsewhere plain lines only.
+
+    Lines printed while the bar is shown (an item's path on stdout, a failure or a warning on
+    stderr) go above it, so the bar is never garbled.
+    """
+
+    def __init__(self, stream: IO[str], total: int, *, hidden: bool = False) -> None:
+        super().__init__(stream)
+        self._total = total
+        self._show = not hidden and is_terminal(stream)
+        self._bar: Any = None
+
+    def start(self) -> None:
+        """Shows the bar (once the batch has passed its checks and started)."""
+        if not self._show or self._bar is not None:
+            return
+        try:
+            from tqdm.std import tqdm  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        except ImportError:
+            return
+        self._bar = tqdm(
+            total=self._total, unit="video", desc="batch", leave=False, file=self.stream
+        )
+
+    def advance(self) -> None:
+        """Counts one finished item."""
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def echo(self, text: str) -> None:
+        """Prints a result line on stdout."""
+        self._write(text, sys.stdout)
+
+    def message(self, text: str) -> None:
+        self._write(text, self.stream)
+
+    def _write(self, text: str, stream: IO[str]) -> None:
+        import click
+
+        if self._bar is None:
+            click.echo(text, file=stream)
+            return
+        with self._bar.external_write_mode(file=stream):
+            click.echo(text, file=stream)
+
+    def close(self, interrupted: bool = False) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

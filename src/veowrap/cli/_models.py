@@ -1,0 +1,78 @@
+"""``veowrap models``: the packaged model catalog as a table or JSON."""
+
+from __future__ import annotations
+
+import datetime
+
+import click
+
+from veowrap.cli._failing import emit_json
+
+__all__ = ["models"]
+
+
+@click.command()
+@click.option(
+    "--platform",
+    type=click.Choice(["vertex", "gemini"]),
+    help="Only models offered on this platform.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Include models that have shut down.")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog entries as JSON.")
+def models(platform: str | None, show_all: bool, as_json: bool) -> None:
+    """List the models: seconds, resolutions, status, typical latency and price.
+
+    One row per model and platform, from the catalog packaged with veowrap.
+    """
+    from veowrap._catalog import models as catalog_models
+    from veowrap._progress import format_seconds
+
+    today = datetime.date.today()
+    entries = [
+        (info, caps)
+        for info in catalog_models()
+        for name, caps in info.platforms.items()
+        if (platform is None or name == platform) and (show_all or caps.is_live(today))
+    ]
+    if as_json:
+        emit_json(
+            [
+                {"id": info.id, "display_name": info.display_name, **caps.model_dump(mode="json")}
+                for info, caps in entries
+            ]
+        )
+        return
+    header = ("MODEL", "PLATFORM", "ROUTE", "SECONDS", "RESOLUTIONS", "STATUS", "TYPICAL", "USD/S")
+    rows: list[tuple[str, ...]] = [header]
+    for info, caps in entries:
+        lifecycle = caps.lifecycle
+        if lifecycle.is_shut_down(today):
+            state = f"shut down {lifecycle.shutdown}"
+        elif lifecycle.shutdown:
+            state = f"{lifecycle.stage} until {lifecycle.shutdown}"
+        else:
+            state = lifecycle.stage
+        prices = [p.usd_per_second for p in caps.prices if p.usd_per_second is not None]
+        price = (
+            "?"
+            if not prices
+            else f"{min(prices):.2f}"
+            + (f"-{max(prices):.2f}" if max(prices) != min(prices) else "")
+        )
+        rows.append(
+            (
+                info.id,
+                caps.platform,
+                caps.route,
+                ",".join(str(d) for d in caps.durations),
+                ",".join(caps.resolutions),
+                state,
+                format_seconds(caps.latency.median_s),
+                price,
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
