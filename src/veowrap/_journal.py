@@ -24,7 +24,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -34,9 +34,10 @@ from veowrap._core import validation
 from veowrap._core.batch_rules import Owner, Write
 from veowrap._errors import JournalError, RequestValidationError
 
-__all__ = ["SCHEMA_VERSION", "Journal", "JournalEntry", "State"]
+__all__ = ["SCHEMA_VERSION", "STATES", "Journal", "JournalEntry", "State"]
 
 State = Literal["pending", "submitting", "submitted", "done", "failed", "uncertain"]
+STATES: tuple[State, ...] = ("pending", "submitting", "submitted", "done", "failed", "uncertain")
 
 SCHEMA_VERSION = 1
 # A lease not renewed for this long is given up for dead (owners on another host, or a live
@@ -130,6 +131,8 @@ class Journal:
             what to do).
     """
 
+    shared = False  # one host: a batch runs its own items, each as a task
+
     def __init__(
         self, path: str | PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     ) -> None:
@@ -199,17 +202,65 @@ class Journal:
             )
             entry = self._read(db, key)
             if entry.fingerprint != fingerprint:
-                raise RequestValidationError(
-                    "key",
-                    key,
-                    "a key used for one request only",
-                    reason=f"the journal {self.path} recorded it for a different request",
-                    hint="Use a new journal for a new batch, or give each request its own key.",
-                )
+                raise _other_request(key, str(self.path))
             result, write = decide(entry)
             if write is not None:
                 self._apply(db, key, write, owner, error)
         return entry, result
+
+    def load(self, items: Sequence[tuple[str, int, str]]) -> None:
+        """Registers every ``(key, position, fingerprint)`` not yet recorded, in one go.
+
+        Raises:
+            RequestValidationError: A key was recorded for a different request.
+        """
+        with self._transaction() as db:
+            now = time.time()
+            db.executemany(
+                "INSERT OR IGNORE INTO items (key, position, fingerprint, state, updated_at) "
+                "VALUES (?, ?, ?, 'pending', ?)",
+                [(key, position, fingerprint, now) for key, position, fingerprint in items],
+            )
+            recorded = dict(db.execute("SELECT key, fingerprint FROM items").fetchall())
+        for key, _, fingerprint in items:
+            if recorded.get(key) != fingerprint:
+                raise _other_request(key, str(self.path))
+
+    def claim_next(
+        self,
+        decide: Callable[[JournalEntry], tuple[T, Write | None]],
+        owner: Owner,
+        *,
+        states: Sequence[State],
+        error: dict[str, str] | None = None,
+    ) -> tuple[tuple[JournalEntry, T] | None, list[tuple[JournalEntry, T]]]:
+        """Claims the first item (in input order) that ``decide`` claims, atomically.
+
+        SQLite has one writer at a time: the ``BEGIN IMMEDIATE`` transaction is the lock.
+        """
+        offered: list[tuple[JournalEntry, T]] = []
+        marks = ",".join("?" for _ in states)
+        with self._transaction() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM items WHERE state IN ({marks}) "
+                "AND (owner_run IS NULL OR owner_run != ?) ORDER BY position",
+                (*states, owner.run),
+            ).fetchall()
+            for row in rows:
+                entry = self._entry(row)
+                result, write = decide(entry)
+                if write is not None:
+                    self._apply(db, entry.key, write, owner, error)
+                if write in ("claim_submit", "claim_resume"):
+                    return (entry, result), offered
+                offered.append((entry, result))
+        return None, offered
+
+    def counts(self) -> dict[str, int]:
+        """How many items are in each state (every state listed, zeros included)."""
+        with self._guard() as db:
+            rows = db.execute("SELECT state, COUNT(*) FROM items GROUP BY state").fetchall()
+        return {state: 0 for state in STATES} | {str(state): int(n) for state, n in rows}
 
     def record(
         self,
@@ -554,6 +605,16 @@ class Journal:
 
     def _foreign(self, why: str) -> JournalError:
         return _foreign(self.path, why)
+
+
+def _other_request(key: str, where: str) -> RequestValidationError:
+    return RequestValidationError(
+        "key",
+        key,
+        "a key used for one request only",
+        reason=f"the journal {where} recorded it for a different request",
+        hint="Use a new journal (or batch name) for a new batch, or give each request its own key.",
+    )
 
 
 def _foreign(path: Path, why: str) -> JournalError:

@@ -48,6 +48,26 @@ class Pacer:
         self._target = (self.per_minute or 0.0) * self.headroom
         self._rate = self._target
 
+    @classmethod
+    def restore(
+        cls, per_minute: float | None, *, rate: float | None, next_slot: float | None
+    ) -> Pacer:
+        """A pacer continuing from a saved :meth:`snapshot` (a shared pacer's row).
+
+        ``rate`` is kept within the target set by ``per_minute``: workers configured with a
+        lower quota than the row was saved with pace at theirs.
+        """
+        pacer = cls(per_minute)
+        if rate is not None and rate > 0:
+            pacer._rate = min(pacer._target, max(pacer._target * 0.05, rate))
+        if next_slot is not None:
+            pacer._next_slot = next_slot
+        return pacer
+
+    def snapshot(self) -> tuple[float, float]:
+        """The state another process needs to continue: ``(rate, next_slot)``."""
+        return self._rate, max(self._next_slot, 0.0)
+
     @property
     def rate(self) -> float | None:
         """The current rate in calls per minute (``None`` when unpaced)."""
