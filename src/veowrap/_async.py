@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from veowrap._core.plan import Call, Plan, ResultT
     from veowrap._core.status import OperationStatus
     from veowrap._handle import OperationHandle
-    from veowrap._journal import Journal
+    from veowrap._journals import BatchJournal
     from veowrap._request import VideoRequest
     from veowrap._request_fields import RequestOptions
     from veowrap._result import GenerationResult
@@ -156,7 +156,8 @@ class AsyncVideoGenerator(BaseGenerator):
         keys: Sequence[str | None] | None = None,
         concurrency: int = 4,
         requests_per_minute: float | None = None,
-        journal: Journal | str | PathLike[str] | None = None,
+        journal: BatchJournal | str | PathLike[str] | None = None,
+        batch: str | None = None,
         output_dir: str | PathLike[str] | None = None,
         timeout: float | None = None,
         on_event: EventHook | None = None,
@@ -181,7 +182,13 @@ class AsyncVideoGenerator(BaseGenerator):
                 down and it recovers afterwards.
             journal: A SQLite file (or :class:`~veowrap.Journal`) recording every item's state
                 before each step: a rerun skips done items, resumes submitted ones, and reports
-                uncertain submissions instead of re-sending them.
+                uncertain submissions instead of re-sending them. A ``postgresql://`` URL
+                (the ``postgres`` extra) makes this run one worker of a batch that any number
+                of processes, on any hosts, run together: each item is sent at most once,
+                creates share one ``requests_per_minute``, and a worker that dies leaves its
+                operations to the others.
+            batch: The batch's name in a PostgreSQL journal (default ``"default"``): many
+                batches share one database.
             output_dir: Save each item's videos as ``<output_dir>/<key>.mp4``.
             timeout: Seconds each item may wait for its operation, and again for saving its
                 videos (default: the generator's ``timeout``).
@@ -208,6 +215,7 @@ class AsyncVideoGenerator(BaseGenerator):
             concurrency=concurrency,
             requests_per_minute=requests_per_minute,
             journal=journal,
+            batch=batch,
             output_dir=output_dir,
             timeout=timeout,
             on_event=on_event,

@@ -22,7 +22,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
@@ -42,12 +42,14 @@ from veowrap._errors import (
 )
 from veowrap._events import Event
 from veowrap._handle import RESUME_NOTE, OperationHandle, note_resumable
-from veowrap._journal import HEARTBEAT_SECONDS, LEASE_SECONDS, Journal, JournalEntry
+from veowrap._journal import HEARTBEAT_SECONDS, LEASE_SECONDS, JournalEntry
+from veowrap._journals import BatchJournal, open_journal
 from veowrap._request import VideoRequest
 from veowrap._result import GeneratedVideo, GenerationResult
 
 if TYPE_CHECKING:
     from veowrap._async import AsyncVideoGenerator
+    from veowrap._journal_postgres import SharedPacer
 
 __all__ = ["BatchItem", "BatchSummary", "summarize"]
 
@@ -202,7 +204,7 @@ class _SafeHook:
 class _Lease:
     """This run's identity in a shared journal, and the journal itself."""
 
-    journal: Journal
+    journal: BatchJournal
     owner: Owner
 
 
@@ -216,8 +218,8 @@ class BatchRunner:
     keys: list[str]
     names: list[tuple[str, ...]]
     concurrency: int
-    pacer: Pacer
-    journal: Journal | None
+    pacer: Pacer | SharedPacer
+    journal: BatchJournal | None
     output_dir: Path | None
     timeout: float | None
     on_event: Callable[[Event], None] | None
@@ -240,6 +242,12 @@ class BatchRunner:
         ``SystemExit``/``KeyboardInterrupt`` — it winds down through :meth:`_wind_down` before
         the close, the cancellation or the hook's exception reaches the caller.
         """
+        if self.journal is not None and self.journal.shared:
+            from veowrap._batch_worker import run_worker  # many workers, one journal
+
+            async for item in run_worker(self):
+                yield item
+            return
         loop = asyncio.get_running_loop()
         stopped: asyncio.Future[None] = loop.create_future()
 
@@ -284,7 +292,7 @@ class BatchRunner:
             raise self._hook.stop
 
     async def _wind_down(
-        self, tasks: Iterable[asyncio.Future[BatchItem]], beat: asyncio.Future[None] | None
+        self, tasks: Iterable[asyncio.Future[Any]], beat: asyncio.Future[None] | None
     ) -> None:
         """Ends the batch's tasks, however it ends: nothing new is sent, nothing paid is lost.
 
@@ -350,10 +358,12 @@ class BatchRunner:
             return replace(item, error=_unexpected(error))
         return task.result()
 
-    async def _guarded(self, index: int) -> BatchItem:
+    async def _guarded(
+        self, index: int, body: Callable[[BatchItem], Awaitable[BatchItem]] | None = None
+    ) -> BatchItem:
         item = BatchItem(index=index, key=self.keys[index], request=self.requests[index])
         try:
-            outcome = await self._item(item)
+            outcome = await (body or self._item)(item)
         except VeowrapError as error:
             outcome = replace(item, error=error, handle=item.handle or error.handle)
         except Exception as error:
@@ -435,7 +445,6 @@ class BatchRunner:
             The new operation's handle; or, when the item is no longer this run's to send
             (another process took or finished it meanwhile), its entry and what to do instead.
         """
-        request, key = item.request, item.key
         for _ in range(_MAX_QUOTA_ROUNDS):
             delay = self.pacer.reserve(self._loop_time())
             if delay > 0:
@@ -448,61 +457,73 @@ class BatchRunner:
                 if decision.action != "submit":
                     return entry, decision
                 seen_claims = entry.claims + 1
-            # Claimed and on disk: from here the create may be accepted at any moment.
-            self.pacer.sent(self._loop_time())
-            # Its own task, so that a batch that stops can let it finish (see _settle).
-            create = asyncio.ensure_future(self.submitter.submit(request, on_event=self._hook.hook))
-            self._creates.add(create)
-            create.add_done_callback(self._creates.discard)
-            stop: asyncio.CancelledError | None = None
-            try:
-                stop = await _settle(create)
-                handle = create.result()
-            except QuotaExceededError as error:
-                # A 429 proves the create was not accepted: back off and queue it again.
-                self._record(key, "pending")
-                self.pacer.throttled(self._loop_time(), error.retry_after)
-                if stop is not None:
-                    raise stop from None
-                continue
-            except SubmissionUncertainError as error:
-                _warn_uncertain(key, error.fingerprint)
-                self._record(key, "uncertain", error=_describe(error))
-                raise
-            except VeowrapError as error:
-                self._record(key, "pending", error=_describe(error))  # provably not accepted
-                raise
-            except Exception as error:
-                uncertain = _uncertain_error(request, "an unexpected error interrupted its create")
-                _warn_uncertain(key, uncertain.fingerprint)
-                self._record(key, "uncertain", error=_describe(uncertain))
-                raise uncertain from error
-            except BaseException:
-                # Cancelled twice (a second Ctrl-C) with the create in flight: it may be paid for.
-                _warn_uncertain(key, request.fingerprint())
-                self._record(
-                    key,
-                    "uncertain",
-                    error=_uncertain_record(request, "the batch was interrupted while submitting"),
-                )
-                raise
-            self.pacer.succeeded()
-            self._sent.add(key)
-            self._record(key, "submitted", handle=handle.to_json(), keep_lease=True, force=True)
-            if stop is not None:  # the batch is stopping: a rerun resumes the journaled handle
-                if self._lease is None:  # no journal: the log is where the caller finds it
-                    logger.warning(
-                        "Batch item %s: %s",
-                        key,
-                        note_resumable(stop, handle),
-                        extra={RESUME_NOTE: True},
-                    )
-                raise stop
-            return handle
+            handle = await self._send(item)
+            if handle is not None:
+                return handle
         raise QuotaExceededError(
             f"The quota refused this request {_MAX_QUOTA_ROUNDS} times.",
             hint="Lower requests_per_minute or ask for more quota, then rerun with the journal.",
         )
+
+    async def _send(self, item: BatchItem) -> OperationHandle | None:
+        """Sends the create of an item this run has claimed (committed) and journals it.
+
+        Returns:
+            The new operation's handle; ``None`` when the quota refused it (HTTP 429, so
+            certainly not accepted): the item is pending again and the pacer slowed down.
+        """
+        request, key = item.request, item.key
+        # Claimed and on disk: from here the create may be accepted at any moment.
+        self.pacer.sent(self._loop_time())
+        # Its own task, so that a batch that stops can let it finish (see _settle).
+        create = asyncio.ensure_future(self.submitter.submit(request, on_event=self._hook.hook))
+        self._creates.add(create)
+        create.add_done_callback(self._creates.discard)
+        stop: asyncio.CancelledError | None = None
+        try:
+            stop = await _settle(create)
+            handle = create.result()
+        except QuotaExceededError as error:
+            # A 429 proves the create was not accepted: back off and queue it again.
+            self._record(key, "pending")
+            self.pacer.throttled(self._loop_time(), error.retry_after)
+            if stop is not None:
+                raise stop from None
+            return None
+        except SubmissionUncertainError as error:
+            _warn_uncertain(key, error.fingerprint)
+            self._record(key, "uncertain", error=_describe(error))
+            raise
+        except VeowrapError as error:
+            self._record(key, "pending", error=_describe(error))  # provably not accepted
+            raise
+        except Exception as error:
+            uncertain = _uncertain_error(request, "an unexpected error interrupted its create")
+            _warn_uncertain(key, uncertain.fingerprint)
+            self._record(key, "uncertain", error=_describe(uncertain))
+            raise uncertain from error
+        except BaseException:
+            # Cancelled twice (a second Ctrl-C) with the create in flight: it may be paid for.
+            _warn_uncertain(key, request.fingerprint())
+            self._record(
+                key,
+                "uncertain",
+                error=_uncertain_record(request, "the batch was interrupted while submitting"),
+            )
+            raise
+        self.pacer.succeeded()
+        self._sent.add(key)
+        self._record(key, "submitted", handle=handle.to_json(), keep_lease=True, force=True)
+        if stop is not None:  # the batch is stopping: a rerun resumes the journaled handle
+            if self._lease is None:  # no journal: the log is where the caller finds it
+                logger.warning(
+                    "Batch item %s: %s",
+                    key,
+                    note_resumable(stop, handle),
+                    extra={RESUME_NOTE: True},
+                )
+            raise stop
+        return handle
 
     async def _finish(self, item: BatchItem, handle: OperationHandle) -> BatchItem:
         """Waits for the operation and saves its videos, holding the item's lease."""
@@ -607,7 +628,7 @@ def build_runner(
     keys: Sequence[str | None] | None,
     concurrency: int,
     requests_per_minute: float | None,
-    journal: Journal | str | PathLike[str] | None,
+    journal: BatchJournal | str | PathLike[str] | None,
     output_dir: str | PathLike[str] | None,
     timeout: float | None,
     on_event: Callable[[Event], None] | None,
@@ -615,6 +636,7 @@ def build_runner(
     retry_failed: bool,
     budget: float | None = None,
     overwrite: bool = False,
+    batch: str | None = None,
 ) -> BatchRunner:
     """Checks a batch's arguments (before anything is sent) and builds its runner.
 
@@ -643,11 +665,27 @@ def build_runner(
     for item in items:  # validate every request up front: one bad row must not cost a run
         generator.validate(item)
     generator.check_budget(items, budget)
-    pacer = Pacer(requests_per_minute)
+    pacer: Pacer | SharedPacer = Pacer(requests_per_minute)
     item_key_list = item_keys(items, keys)
     names = batch_rules.file_names(item_key_list, [r.number_of_videos or 1 for r in items])
     directory = check_directory(output_dir) if output_dir is not None else None
-    opened = journal if isinstance(journal, Journal) or journal is None else Journal(journal)
+    opened: BatchJournal | None
+    if journal is None or isinstance(journal, BatchJournal):
+        if batch is not None and journal is None:
+            raise RequestValidationError(
+                "batch",
+                batch,
+                "None without a journal (a batch name names a batch in a journal)",
+                hint='Pass journal="postgresql://..." with the batch name.',
+            )
+        opened = journal
+    else:
+        opened = open_journal(journal, batch=batch)
+    if opened is not None and opened.shared:
+        from veowrap import _journal_postgres as postgres
+
+        if isinstance(opened, postgres.PostgresJournal):  # every worker books one pacer
+            pacer = postgres.SharedPacer(opened, requests_per_minute)
     # The same generator, but 429s on create are left to the pacer.
     submitter = generator.with_options(
         retry_policy=replace(generator.retry_policy, retry_quota=False)
@@ -852,7 +890,7 @@ def _exists(target: Path, handle: OperationHandle) -> DestinationExistsError:
     )
 
 
-def _handle(entry: JournalEntry, journal: Journal) -> OperationHandle | None:
+def _handle(entry: JournalEntry, journal: BatchJournal) -> OperationHandle | None:
     if entry.handle is None:
         return None
     try:
@@ -867,7 +905,7 @@ def _handle(entry: JournalEntry, journal: Journal) -> OperationHandle | None:
         ) from None
 
 
-def _missing_handle(journal: Journal) -> JournalError:
+def _missing_handle(journal: BatchJournal) -> JournalError:
     return JournalError(
         f"The journal {str(journal.path)!r} records an item as submitted without its operation.",
         path=str(journal.path),
@@ -875,7 +913,7 @@ def _missing_handle(journal: Journal) -> JournalError:
     )
 
 
-def _held(entry: JournalEntry, journal: Journal) -> JournalError:
+def _held(entry: JournalEntry, journal: BatchJournal) -> JournalError:
     owner = entry.owner
     who = f"process {owner.pid} on {owner.host}" if owner else "another process"
     doing = "submitting" if entry.state == "submitting" else "waiting for and saving"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from veowrap._events import Event
-    from veowrap._journal import Journal
+    from veowrap._journals import BatchJournal
 
 __all__ = ["BatchOptions"]
 
@@ -24,7 +24,8 @@ class BatchOptions(TypedDict, total=False):
     keys: Sequence[str | None] | None
     concurrency: int
     requests_per_minute: float | None
-    journal: Journal | str | PathLike[str] | None
+    journal: BatchJournal | str | PathLike[str] | None
+    batch: str | None
     output_dir: str | PathLike[str] | None
     timeout: float | None
     on_event: Callable[[Event], None] | None

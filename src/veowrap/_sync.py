@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from veowrap._core.plan import Call, Plan, ResultT
     from veowrap._core.status import OperationStatus
     from veowrap._handle import OperationHandle
-    from veowrap._journal import Journal
+    from veowrap._journals import BatchJournal
     from veowrap._request import VideoRequest
     from veowrap._request_fields import RequestOptions
     from veowrap._result import GenerationResult
@@ -212,7 +212,8 @@ class VideoGenerator(BaseGenerator):
         keys: Sequence[str | None] | None = None,
         concurrency: int = 4,
         requests_per_minute: float | None = None,
-        journal: Journal | str | PathLike[str] | None = None,
+        journal: BatchJournal | str | PathLike[str] | None = None,
+        batch: str | None = None,
         output_dir: str | PathLike[str] | None = None,
         timeout: float | None = None,
         on_event: EventHook | None = None,
@@ -233,7 +234,9 @@ class VideoGenerator(BaseGenerator):
             concurrency: Jobs in flight at once.
             requests_per_minute: Pace submissions at this rate (your quota).
             journal: A SQLite file (or :class:`~veowrap.Journal`) that makes the batch
-                resumable and safe to rerun.
+                resumable and safe to rerun; or a ``postgresql://`` URL shared by workers on
+                any hosts (see :meth:`AsyncVideoGenerator.generate_many`).
+            batch: The batch's name in a PostgreSQL journal.
             output_dir: Save each item's videos as ``<output_dir>/<key>.mp4``.
             timeout: Seconds each item may wait for its operation, and again for saving its
                 videos (default: the generator's ``timeout``).
@@ -252,12 +255,13 @@ class VideoGenerator(BaseGenerator):
             # A sync-only backend: the async engine runs its calls in worker threads.
             backend = ThreadedBackend(backend)
         sibling = AsyncVideoGenerator(backend=backend, **self.options())
-        batch = sibling.generate_many(  # validates now, in this thread
+        running = sibling.generate_many(  # validates now, in this thread
             requests,
             keys=keys,
             concurrency=concurrency,
             requests_per_minute=requests_per_minute,
             journal=journal,
+            batch=batch,
             output_dir=output_dir,
             timeout=timeout,
             on_event=on_event,
@@ -266,7 +270,7 @@ class VideoGenerator(BaseGenerator):
             budget=budget,
             overwrite=overwrite,
         )
-        return iterate_in_thread(batch)
+        return iterate_in_thread(running)
 
     def generate_all(
         self, requests: Iterable[VideoRequest | str], **options: Unpack[BatchOptions]

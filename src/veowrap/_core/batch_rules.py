@@ -25,9 +25,11 @@ __all__ = [
     "Owner",
     "Phase",
     "Slot",
+    "Stage",
     "Write",
     "decide",
     "file_names",
+    "for_stage",
     "liveness",
     "sanitise",
     "surplus_name",
@@ -168,6 +170,24 @@ def decide(
     if slot.has_handle:
         return Decision("resume", "claim_resume")
     return _submit(phase)
+
+
+Stage = Literal["resume", "submit"]
+"""A worker's two looks for its next item (shared journals): first for an operation to resume
+(free: no create is sent), then, once the pacer has released a slot, for an item to send."""
+
+
+def for_stage(decision: Decision, stage: Stage) -> Decision:
+    """Keeps a claim only at its stage: a worker never sends a create without a paced slot,
+    and never spends a slot on an item that only needs resuming.
+
+    A decision whose claim belongs to the other stage keeps its action but loses its write:
+    the item is left as it is for that stage's look.
+    """
+    claims_at = {"claim_resume": "resume", "claim_submit": "submit"}
+    if decision.write in claims_at and claims_at[decision.write] != stage:
+        return Decision(decision.action)
+    return decision
 
 
 def _submit(phase: Phase) -> Decision:
