@@ -223,7 +223,7 @@ def _states(runner: BatchRunner, stage: Stage) -> list[State]:
         return [*looks, "failed"] if runner.retry_failed else looks
     states: list[State] = ["pending"]
     if runner.resend_uncertain:
-        states += ["uncertain", "submitting"]
+        states.extend(("uncertain", "submitting"))
     if runner.retry_failed:
         states.append("failed")
     return states
