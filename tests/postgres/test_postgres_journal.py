@@ -11,8 +11,7 @@ import pytest
 from veowrap import JournalError, RequestValidationError
 from veowrap._journal_postgres import MIGRATIONS, SCHEMA_VERSION, PostgresJournal, SharedPacer
 from veowrap._journals import open_journal
-
-from . import _server
+from veowrap.testing import PostgresServer
 
 
 def test_named_batches_share_one_database_without_seeing_each_other(pg_dsn: str) -> None:
@@ -89,7 +88,7 @@ def test_an_unreachable_server_is_a_typed_error_without_the_password(tmp_path: P
     assert "cannot be reached" in str(caught.value)
 
 
-def test_a_restarted_server_is_reconnected_to(pg_server: _server.Server, pg_dsn: str) -> None:
+def test_a_restarted_server_is_reconnected_to(pg_server: PostgresServer, pg_dsn: str) -> None:
     journal = PostgresJournal(pg_dsn)
     try:
         journal.register("a", 0, "fp")
@@ -100,7 +99,7 @@ def test_a_restarted_server_is_reconnected_to(pg_server: _server.Server, pg_dsn:
         journal.close()
 
 
-def test_a_server_that_stays_down_is_a_typed_error(pg_server: _server.Server, pg_dsn: str) -> None:
+def test_a_server_that_stays_down_is_a_typed_error(pg_server: PostgresServer, pg_dsn: str) -> None:
     journal = PostgresJournal(pg_dsn, lock_timeout=1)
     try:
         pg_server.stop("immediate")
@@ -108,7 +107,7 @@ def test_a_server_that_stays_down_is_a_typed_error(pg_server: _server.Server, pg
             with pytest.raises(JournalError, match=r"stopped answering|cannot be reached"):
                 journal.register("a", 0, "fp")
         finally:
-            pg_server.start()
+            pg_server.run()
         journal.register("a", 0, "fp")  # and once it is back, the same journal goes on
         assert journal.get("a") is not None
     finally:

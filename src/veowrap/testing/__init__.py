@@ -5,12 +5,15 @@ AI long-running operations), Interactions API and Cloud Storage endpoints, so th
 google-genai client can be exercised over real sockets; `Fault` scripts what goes wrong, from
 a 503 to a server that trickles its headers forever. `RecordingServer` is a second loopback
 origin that records what reaches it (to check that no credential follows a redirect).
+`PostgresServer` starts a throwaway PostgreSQL server from the machine's binaries (for
+``postgresql://`` batch journals).
 Importing this package does not import google-genai.
 """
 
 from ._emulator import VeoEmulator
 from ._faults import Fault, Outcome
 from ._mp4 import Mp4Info, inspect_mp4
+from ._postgres import PostgresServer
 from ._recording import RecordedForeignRequest, RecordingServer
 from ._state import RecordedRequest
 
@@ -18,6 +21,7 @@ __all__ = [
     "Fault",
     "Mp4Info",
     "Outcome",
+    "PostgresServer",
     "RecordedForeignRequest",
     "RecordedRequest",
     "RecordingServer",
