@@ -6,12 +6,14 @@ each take the next item until none is left:
 
 1. an operation to resume (a ``submitted`` item whose worker died): claimed at once, since no
    create is sent for it;
-2. otherwise a slot from the shared pacer, and only then the next item to send, claimed
-   (``SELECT … FOR UPDATE SKIP LOCKED``, lease written and committed) before its create is
-   sent.
+2. otherwise the next item to send is *reserved* (``SELECT … FOR UPDATE SKIP LOCKED``; it
+   stays ``pending``, with this worker's lease), a slot is booked from the shared pacer, and
+   when the slot comes the item is claimed (``submitting``, committed) and only then its create
+   is sent.
 
-So no pacer slot is spent on an item another worker already took, and no item waits claimed for
-a slot (a worker dying there would leave it uncertain for nothing). The rules of each look are
+So a slot is booked only for an item nobody else will take, a worker with nothing left leaves at
+once (no slots booked for nothing), and a worker dying while it waits for its slot leaves its
+item pending for the others, never uncertain. The rules of each look are
 :func:`veowrap._core.batch_rules.decide` and :func:`~veowrap._core.batch_rules.for_stage`.
 
 Items this worker did not take are reported at the end from the journal: done (by another
@@ -92,7 +94,7 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
                 batch_rules.decide(
                     Slot(entry.state, entry.handle is not None, entry.claims),
                     verdict,
-                    phase="send",
+                    phase="reserve" if stage == "submit" else "send",
                     resend_uncertain=runner.resend_uncertain,
                     retry_failed=runner.retry_failed,
                     seen_claims=seen.get(entry.key, entry.claims),
@@ -114,6 +116,18 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
         item = BatchItem(index=index, key=entry.key, request=runner.requests[index])
         if decision.action == "resume":
             return await runner._guarded(index, lambda it: _resume(runner, it, entry))
+        # Reserved: book this item's slot, wait for it, then claim it for good. The database
+        # calls run in a thread: a loop blocked on one would wake the other workers' sleepers
+        # late and together, and creates sent in a bunch are what trips a sliding-window quota.
+        delay = await asyncio.to_thread(runner.pacer.reserve, runner._loop_time())
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if runner._stopping:
+            return None  # still pending: the end of the run releases it
+        claims = seen.get(entry.key, entry.claims)
+        _, decision = await asyncio.to_thread(runner._step, item, "send", claims)
+        if decision.action != "submit":
+            return None  # no longer this worker's to send (its lease lapsed meanwhile)
         try:
             handle = await runner._send(item)
         except VeowrapError as error:
@@ -128,18 +142,11 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
     async def work() -> None:
         try:
             while not runner._stopping:
-                claimed = take("resume")
+                claimed = await asyncio.to_thread(take, "resume") or await asyncio.to_thread(
+                    take, "submit"
+                )
                 if claimed is None:
-                    if not _anything_to_send(journal, runner):
-                        return
-                    delay = runner.pacer.reserve(runner._loop_time())
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                    if runner._stopping:
-                        return
-                    claimed = take("submit")
-                    if claimed is None:
-                        return  # the others took the rest meanwhile
+                    return  # nothing left that this worker may take
                 item = await one(*claimed)
                 if item is not None:
                     out.put_nowait(item)
@@ -227,11 +234,6 @@ def _states(runner: BatchRunner, stage: Stage) -> list[State]:
     if runner.retry_failed:
         states.append("failed")
     return states
-
-
-def _anything_to_send(journal: BatchJournal, runner: BatchRunner) -> bool:
-    counts = journal.counts()
-    return any(counts[state] for state in _states(runner, "submit"))
 
 
 def _pairs(runner: BatchRunner) -> list[tuple[str, Any]]:

@@ -80,6 +80,12 @@ _COLUMNS = (
     "owner_host, owner_pid, owner_start, owner_run, lease_at, claims"
 )
 _RELEASE = "owner_host = NULL, owner_pid = NULL, owner_start = NULL, owner_run = NULL"
+# Each claim's new state, and whether it counts as a claim for a create.
+_CLAIMS: dict[str, tuple[State, int]] = {
+    "claim_submit": ("submitting", 1),
+    "claim_resume": ("submitted", 0),
+    "claim_reserve": ("pending", 0),
+}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HINT_MOVE = (
     "Move it aside (keep it: it may list operations you paid for) and rerun with a new journal "
@@ -251,7 +257,7 @@ class Journal:
                 result, write = decide(entry)
                 if write is not None:
                     self._apply(db, entry.key, write, owner, error)
-                if write in ("claim_submit", "claim_resume"):
+                if write in _CLAIMS:
                     return (entry, result), offered
                 offered.append((entry, result))
         return None, offered
@@ -530,7 +536,7 @@ class Journal:
             )
             return
         assert owner is not None
-        state, claims = ("submitting", 1) if write == "claim_submit" else ("submitted", 0)
+        state, claims = _CLAIMS[write]
         db.execute(
             "UPDATE items SET state = ?, error = NULL, updated_at = ?, owner_host = ?, "
             "owner_pid = ?, owner_start = ?, owner_run = ?, lease_at = ?, claims = claims + ? "

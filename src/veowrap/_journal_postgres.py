@@ -35,6 +35,7 @@ from veowrap._errors import JournalError, RequestValidationError
 from veowrap._journal import (
     _ACTIVE_LOCK,
     _ACTIVE_RUNS,
+    _CLAIMS,
     _HOST,
     DEFAULT_LOCK_TIMEOUT,
     STATES,
@@ -269,7 +270,7 @@ class PostgresJournal:
                     result, write = decide(entry)
                     if write is not None:
                         self._apply(db, entry.key, write, owner, error)
-                    if write in ("claim_submit", "claim_resume"):
+                    if write in _CLAIMS:
                         return (entry, result), offered
                     offered.append((entry, result))
                 if len(rows) < page:
@@ -563,7 +564,7 @@ class PostgresJournal:
             )
             return
         assert owner is not None
-        state, claims = ("submitting", 1) if write == "claim_submit" else ("submitted", 0)
+        state, claims = _CLAIMS[write]
         db.execute(
             f"UPDATE veowrap_items SET state = %s, error = NULL, updated_at = {_NOW}, "
             "owner_run = %s, owner_host = %s, owner_pid = %s, owner_start = %s, "
@@ -639,8 +640,9 @@ class SharedPacer:
         return self.journal.pace(self.per_minute, lambda pacer, db_now: pacer.reserve(db_now))
 
     def sent(self, now: float) -> None:
-        """Reports that a create left (see ``Pacer.sent``)."""
-        self.journal.pace(self.per_minute, lambda pacer, db_now: pacer.sent(db_now))
+        """Does nothing: every worker books its slots ahead from the one row, so a late
+        waker's slot is not followed by one of its own (what ``Pacer.sent`` corrects), and a
+        database round trip here would only delay the create it reports."""
 
     def throttled(self, now: float, retry_after: float | None) -> None:
         """Reports a 429 to every worker: all pause and slow down."""
