@@ -1,6 +1,7 @@
 """One batch worker for benchmark 7 (``workers.py``): ``python _worker_child.py CONFIG_JSON``.
 
-Builds an ``AsyncVideoGenerator`` on a Vertex AI client pointed at the emulator, says ``ready``,
+Builds an ``AsyncVideoGenerator`` on a Vertex AI client pointed at the emulator, runs one
+untimed warm-up job (imports, catalog, connections), says ``ready``,
 waits for the ``go`` file, runs ``generate_all`` and prints one JSON line: when it ended
 (``time.time()``), how many items failed and how many creates it sent.
 """
@@ -31,6 +32,7 @@ async def main(config: dict[str, object]) -> None:
         for i in range(first, first + count)
     ]
     keys: list[str | None] = [f"take-{i:04d}" for i in range(first, first + count)]
+    await agen.generate("warm-up", model=str(config["model"]))  # untimed: imports, connections
     print("ready", flush=True)
     go = Path(str(config["go"]))
     while not go.exists():

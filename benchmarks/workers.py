@@ -11,9 +11,10 @@ start at the same moment (a ``go`` file, after each said it is ready):
 - **independent** (the baseline): each runs a quarter of the N requests with no journal and its
   own single-process pacer at the quota, as four teams unaware of each other would.
 
-*Ideal* is N ÷ rate + one job's latency. Makespan is from the ``go`` file to the last worker's
-end. The PostgreSQL server is a throwaway one (``veowrap.testing.PostgresServer``) on a unix
-socket.
+*Ideal* is N ÷ rate + one job's latency. Each worker runs one untimed warm-up job first; the
+emulator is then reset and its quota set, so each side's counts are its own. Makespan is from
+the ``go`` file to the last worker's end (opening the journal and loading the items included).
+The PostgreSQL server is a throwaway one (``veowrap.testing.PostgresServer``) on a unix socket.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._common import HERE, Row, controlled_emulator, verdict
+from ._common import HERE, EmulatorProcess, Row, controlled_emulator, verdict
 
 __all__ = ["run"]
 
@@ -39,11 +40,20 @@ MAKESPAN_TARGET = 1.05
 REJECTION_TARGET = 0.01
 
 
-def _side(base_url: str, jobs: int, rpm: float, journal: str | None, batch: str) -> dict[str, Any]:
+def _side(
+    emulator: EmulatorProcess,
+    quota: tuple[int, float],
+    jobs: int,
+    journal: str | None,
+    batch: str,
+) -> dict[str, Any]:
     """Starts the four workers together; returns the makespan and what they reported."""
     folder = Path(tempfile.mkdtemp(prefix="vw-bench-"))
     go = folder / "go"
     share = jobs // WORKERS
+    rpm = quota[0] / quota[1] * 60.0
+    base_url = emulator.base_url
+    emulator.set_quota(None)
     children = []
     for n in range(WORKERS):
         first, count = (0, jobs) if journal else (n * share, share)
@@ -70,6 +80,8 @@ def _side(base_url: str, jobs: int, rpm: float, journal: str | None, batch: str)
         assert child.stdout is not None
         if child.stdout.readline().strip() != "ready":
             raise RuntimeError("a worker did not start")
+    emulator.reset()  # forget the warm-up jobs: the counts are this side's own
+    emulator.set_quota(*quota)
     start = time.time()
     go.touch()
     reports = []
@@ -99,10 +111,8 @@ def run(*, quick: bool) -> list[Row]:
         dsn = server.create_database("bench")
         with controlled_emulator(LATENCY) as emulator:
             for name, journal in (("shared", dsn), ("independent", None)):
-                emulator.reset()
-                emulator.set_quota(limit, window)
                 found[name] = {
-                    **_side(emulator.base_url, jobs, rpm, journal, f"bench-{jobs}"),
+                    **_side(emulator, (limit, window), jobs, journal, f"bench-{jobs}"),
                     **emulator.stats(),
                 }
             emulator.set_quota(None)

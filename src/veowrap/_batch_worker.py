@@ -1,19 +1,19 @@
 """A batch as one worker among many, on a shared (PostgreSQL) journal.
 
 Every worker of a batch runs this with the same requests: the first loads the items, the others
-find them loaded. Instead of one task per item (as on an SQLite journal), ``concurrency`` tasks
-each take the next item until none is left:
+find them loaded. Instead of one task per item (as on an SQLite journal), one dispatcher per
+worker takes the next item until none is left:
 
 1. an operation to resume (a ``submitted`` item whose worker died): claimed at once, since no
    create is sent for it;
-2. otherwise the next item to send is *reserved* (``SELECT … FOR UPDATE SKIP LOCKED``; it
-   stays ``pending``, with this worker's lease), a slot is booked from the shared pacer, and
-   when the slot comes the item is claimed (``submitting``, committed) and only then its create
-   is sent.
+2. otherwise it books one slot from the shared pacer, waits for it, and only then claims the
+   next item to send (``SELECT … FOR UPDATE SKIP LOCKED``; ``submitting`` and the lease,
+   committed) and sends its create.
 
-So a slot is booked only for an item nobody else will take, a worker with nothing left leaves at
-once (no slots booked for nothing), and a worker dying while it waits for its slot leaves its
-item pending for the others, never uncertain. The rules of each look are
+Each item then runs as its own task (at most ``concurrency`` at once). A worker books one slot
+at a time, so no slot is booked for an item another worker takes, nothing waits claimed for a
+slot (dying there would leave an item uncertain for nothing), and the one claim between a slot
+and its create is the only database call on that path. The rules of each look are
 :func:`veowrap._core.batch_rules.decide` and :func:`~veowrap._core.batch_rules.for_stage`.
 
 Items this worker did not take are reported at the end from the journal: done (by another
@@ -94,7 +94,7 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
                 batch_rules.decide(
                     Slot(entry.state, entry.handle is not None, entry.claims),
                     verdict,
-                    phase="reserve" if stage == "submit" else "send",
+                    phase="send",
                     resend_uncertain=runner.resend_uncertain,
                     retry_failed=runner.retry_failed,
                     seen_claims=seen.get(entry.key, entry.claims),
@@ -116,18 +116,6 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
         item = BatchItem(index=index, key=entry.key, request=runner.requests[index])
         if decision.action == "resume":
             return await runner._guarded(index, lambda it: _resume(runner, it, entry))
-        # Reserved: book this item's slot, wait for it, then claim it for good. The database
-        # calls run in a thread: a loop blocked on one would wake the other workers' sleepers
-        # late and together, and creates sent in a bunch are what trips a sliding-window quota.
-        delay = await asyncio.to_thread(runner.pacer.reserve, runner._loop_time())
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if runner._stopping:
-            return None  # still pending: the end of the run releases it
-        claims = seen.get(entry.key, entry.claims)
-        _, decision = await asyncio.to_thread(runner._step, item, "send", claims)
-        if decision.action != "submit":
-            return None  # no longer this worker's to send (its lease lapsed meanwhile)
         try:
             handle = await runner._send(item)
         except VeowrapError as error:
@@ -139,26 +127,60 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
         sent = handle
         return await runner._guarded(index, lambda it: runner._finish(it, sent))
 
-    async def work() -> None:
+    async def run_one(claimed: tuple[JournalEntry, Decision], gate: asyncio.Semaphore) -> None:
+        try:
+            item = await one(*claimed)
+            if item is not None:
+                out.put_nowait(item)
+        finally:
+            gate.release()
+
+    async def dispatch() -> None:
+        # The database calls run in threads: a loop blocked on one would wake the sleepers
+        # late and together, and creates sent in a bunch trip a sliding-window quota.
+        gate = asyncio.Semaphore(runner.concurrency)
+        running: set[asyncio.Future[None]] = set()
+
+        def start(claimed: tuple[JournalEntry, Decision]) -> None:
+            task = asyncio.ensure_future(run_one(claimed, gate))
+            running.add(task)
+            task.add_done_callback(running.discard)
+
         try:
             while not runner._stopping:
-                claimed = await asyncio.to_thread(take, "resume") or await asyncio.to_thread(
-                    take, "submit"
-                )
+                await gate.acquire()
+                claimed = await asyncio.to_thread(take, "resume")
                 if claimed is None:
-                    return  # nothing left that this worker may take
-                item = await one(*claimed)
-                if item is not None:
-                    out.put_nowait(item)
+                    delay = await asyncio.to_thread(runner.pacer.reserve, runner._loop_time())
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    if runner._stopping:
+                        gate.release()
+                        break
+                    claimed = await asyncio.to_thread(take, "submit")
+                if claimed is not None:
+                    start(claimed)
+                    continue
+                gate.release()
+                if not running:
+                    break  # nothing left to take, nothing of ours that could come back
+                # An item of ours refused for quota comes back as pending: wait, look again.
+                await asyncio.wait(set(running), return_when=asyncio.FIRST_COMPLETED)
+            if running:
+                await asyncio.wait(set(running))
         except JournalError as error:
             failures.append(error)
         finally:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.wait(set(running))
             out.put_nowait(None)
 
     tasks: list[asyncio.Future[None]] = []
     beat: asyncio.Future[None] | None = None
     try:
-        tasks = [asyncio.ensure_future(work()) for _ in range(runner.concurrency)]
+        tasks = [asyncio.ensure_future(dispatch())]
         beat = asyncio.ensure_future(runner._heartbeat())
         finished = 0
         while finished < len(tasks):

@@ -84,7 +84,6 @@ _RELEASE = "owner_host = NULL, owner_pid = NULL, owner_start = NULL, owner_run =
 _CLAIMS: dict[str, tuple[State, int]] = {
     "claim_submit": ("submitting", 1),
     "claim_resume": ("submitted", 0),
-    "claim_reserve": ("pending", 0),
 }
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HINT_MOVE = (

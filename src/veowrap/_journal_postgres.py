@@ -629,6 +629,7 @@ class SharedPacer:
     def __init__(self, journal: PostgresJournal, per_minute: float | None) -> None:
         self.journal = journal
         self.per_minute = Pacer(per_minute).per_minute  # validated
+        self._successes = 0
 
     @property
     def rate(self) -> float | None:
@@ -636,23 +637,34 @@ class SharedPacer:
         return self.journal.pace(self.per_minute, lambda pacer, now: pacer.rate)
 
     def reserve(self, now: float) -> float:
-        """Books the next shared slot; returns how many seconds to wait before using it."""
-        return self.journal.pace(self.per_minute, lambda pacer, db_now: pacer.reserve(db_now))
+        """Books the next shared slot; returns how many seconds to wait before using it.
+
+        The successes reported since the last booking are applied first, in the same
+        transaction: one round trip per create, not two.
+        """
+        successes, self._successes = self._successes, 0
+
+        def book(pacer: Pacer, db_now: float) -> float:
+            for _ in range(successes):
+                pacer.succeeded()
+            return pacer.reserve(db_now)
+
+        return self.journal.pace(self.per_minute, book)
 
     def sent(self, now: float) -> None:
-        """Does nothing: every worker books its slots ahead from the one row, so a late
-        waker's slot is not followed by one of its own (what ``Pacer.sent`` corrects), and a
-        database round trip here would only delay the create it reports."""
+        """Does nothing: a worker books its next slot only after using the last, so there is
+        no slot of its own right behind a late waker to correct (what ``Pacer.sent`` does), and
+        a database round trip here would only delay the create it reports."""
 
     def throttled(self, now: float, retry_after: float | None) -> None:
-        """Reports a 429 to every worker: all pause and slow down."""
+        """Reports a 429 to every worker at once: all pause and slow down."""
         self.journal.pace(
             self.per_minute, lambda pacer, db_now: pacer.throttled(db_now, retry_after)
         )
 
     def succeeded(self) -> None:
-        """Reports an accepted create: the shared rate recovers."""
-        self.journal.pace(self.per_minute, lambda pacer, db_now: pacer.succeeded())
+        """Reports an accepted create; the shared rate recovers at the next booking."""
+        self._successes += 1
 
 
 def _json(value: object) -> str | None:

@@ -50,13 +50,10 @@ create (after the pacer, and only once claimed). ``resume``: wait for its record
 save it.
 """
 
-Phase = Literal["look", "reserve", "send"]
-"""``look``: the first reading of an item. ``reserve``: a worker takes the item for its next
-paced slot (shared journals); the item stays ``pending``, so a worker that dies while it waits
-leaves it free for the others, never uncertain. ``send``: the pacer has released it; claim it
-now."""
+Phase = Literal["look", "send"]
+"""``look``: the first reading of an item. ``send``: the pacer has released it; claim it now."""
 
-Write = Literal["claim_submit", "claim_resume", "claim_reserve", "mark_uncertain"]
+Write = Literal["claim_submit", "claim_resume", "mark_uncertain"]
 """The change a decision makes to the row, in the same transaction that read it."""
 
 
@@ -157,8 +154,7 @@ def decide(
     if state == "done":
         return Decision("skip_done")
     if state == "pending":
-        # Pending with a live owner: another worker reserved it for its next slot.
-        return Decision("held") if owner == "live" else _submit(phase)
+        return _submit(phase)
     if state in ("submitting", "submitted") and owner in ("live", "mine"):
         return Decision("held")
     if state == "submitted":
@@ -188,19 +184,14 @@ def for_stage(decision: Decision, stage: Stage) -> Decision:
     A decision whose claim belongs to the other stage keeps its action but loses its write:
     the item is left as it is for that stage's look.
     """
-    claims_at = {"claim_resume": "resume", "claim_submit": "submit", "claim_reserve": "submit"}
+    claims_at = {"claim_resume": "resume", "claim_submit": "submit"}
     if decision.write in claims_at and claims_at[decision.write] != stage:
         return Decision(decision.action)
     return decision
 
 
 def _submit(phase: Phase) -> Decision:
-    writes: dict[Phase, Write | None] = {
-        "look": None,
-        "reserve": "claim_reserve",
-        "send": "claim_submit",
-    }
-    return Decision("submit", writes[phase])
+    return Decision("submit", "claim_submit" if phase == "send" else None)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
