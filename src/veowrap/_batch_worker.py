@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["run_worker"]
 
+_RESUME_LOOK_SECONDS = 1.0
 _UNCERTAIN = {
     "type": "SubmissionUncertainError",
     "message": "This request's submission is uncertain: the worker stopped while submitting it.",
@@ -140,6 +141,7 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
         # late and together, and creates sent in a bunch trip a sliding-window quota.
         gate = asyncio.Semaphore(runner.concurrency)
         running: set[asyncio.Future[None]] = set()
+        next_resume_look, last_look = 0.0, False
 
         def start(claimed: tuple[JournalEntry, Decision]) -> None:
             task = asyncio.ensure_future(run_one(claimed, gate))
@@ -149,7 +151,13 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
         try:
             while not runner._stopping:
                 await gate.acquire()
-                claimed = await asyncio.to_thread(take, "resume")
+                claimed = None
+                # Orphaned operations appear only when a worker dies: looking for them once a
+                # second keeps a round trip off the path of every create.
+                if time.monotonic() >= next_resume_look:
+                    claimed = await asyncio.to_thread(take, "resume")
+                    if claimed is None:
+                        next_resume_look = time.monotonic() + _RESUME_LOOK_SECONDS
                 if claimed is None:
                     delay = await asyncio.to_thread(runner.pacer.reserve, runner._loop_time())
                     if delay > 0:
@@ -163,7 +171,11 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
                     continue
                 gate.release()
                 if not running:
-                    break  # nothing left to take, nothing of ours that could come back
+                    if last_look:
+                        break  # nothing left to take, nothing of ours that could come back
+                    last_look, next_resume_look = True, 0.0  # one more look for orphans
+                    continue
+                last_look = False
                 # An item of ours refused for quota comes back as pending: wait, look again.
                 await asyncio.wait(set(running), return_when=asyncio.FIRST_COMPLETED)
             if running:

@@ -50,14 +50,19 @@ class Pacer:
 
     @classmethod
     def restore(
-        cls, per_minute: float | None, *, rate: float | None, next_slot: float | None
+        cls,
+        per_minute: float | None,
+        *,
+        rate: float | None,
+        next_slot: float | None,
+        headroom: float = 0.98,
     ) -> Pacer:
         """A pacer continuing from a saved :meth:`snapshot` (a shared pacer's row).
 
         ``rate`` is kept within the target set by ``per_minute``: workers configured with a
         lower quota than the row was saved with pace at theirs.
         """
-        pacer = cls(per_minute)
+        pacer = cls(per_minute, headroom=headroom)
         if rate is not None and rate > 0:
             pacer._rate = min(pacer._target, max(pacer._target * 0.05, rate))
         if next_slot is not None:
