@@ -22,15 +22,88 @@ from veowrap.cli._progress import BatchProgress
 __all__ = ["batch"]
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+class _BatchGroup(click.Group):
+    """``veowrap batch FILE …`` runs a batch; ``veowrap batch status …`` shows one's counts."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args[:1] != ["status"]:
+            args = ["run", *args]  # the batch itself: FILE and its options
+        return super().parse_args(ctx, args)
+
+
+class _RunCommand(click.Command):
+    """The batch run, whose usage reads ``veowrap batch [OPTIONS] FILE`` (its name is implied)."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        path = ctx.parent.command_path if ctx.parent is not None else ctx.command_path
+        formatter.write_usage(path, " ".join(self.collect_usage_pieces(ctx)))
+
+
+@click.group(cls=_BatchGroup)
+def batch() -> None:
+    """Run a batch from FILE (``veowrap batch FILE -o DIR``), or show one's status."""
+
+
+@batch.command("status")
+@click.option(
+    "--journal",
+    required=True,
+    metavar="FILE|URL",
+    help="The batch's journal: an SQLite file or a postgresql:// URL.",
+)
+@click.option("--batch", "batch_name", metavar="NAME", help="The batch's name (PostgreSQL).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def batch_status(journal: str, batch_name: str | None, as_json: bool) -> None:
+    """Count a batch's items per state (any worker, any time; nothing is sent).
+
+    Exit codes: 0 when every item is done, 9 when some are not (yet), 7 when the journal
+    cannot be used.
+    """
+    from veowrap._journals import is_postgres, open_journal
+
+    spec: str | Path = journal if is_postgres(journal) else Path(journal)
+    if not is_postgres(journal) and not Path(journal).is_file():
+        raise click.UsageError(f"no journal at {journal!r} (pass the batch's --journal)")
+    try:
+        opened = open_journal(spec, batch=batch_name)
+    except (JournalError, RequestValidationError) as error:
+        click.echo(f"error: {redact(error.message)}", err=True)
+        if error.hint:
+            click.echo(f"hint: {error.hint}", err=True)
+        raise SystemExit(
+            ExitCode.USAGE if isinstance(error, RequestValidationError) else ExitCode.LOCAL_FILES
+        ) from None
+    try:
+        counts = opened.counts()
+    finally:
+        opened.close()
+    total = sum(counts.values())
+    if as_json:
+        click.echo(json.dumps({"journal": str(opened.path), "total": total, "states": counts}))
+    else:
+        click.echo(f"{opened.path}: {total} items")
+        for state, count in counts.items():
+            click.echo(f"  {state:<11} {count}")
+    if counts["done"] < total:
+        raise SystemExit(ExitCode.SERVICE)
+
+
+@batch.command("run", cls=_RunCommand, epilog=EXIT_CODES_HELP)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o", "--output", "output_dir", required=True, metavar="DIR", help="Where videos are saved."
 )
 @click.option(
     "--journal",
-    metavar="FILE",
-    help="SQLite journal (default: DIR/veowrap-journal.sqlite). Rerun with it to resume.",
+    metavar="FILE|URL",
+    help="SQLite journal (default: DIR/veowrap-journal.sqlite). Rerun with it to resume. A "
+    "postgresql:// URL makes this run one worker of a batch any number of runs share.",
+)
+@click.option(
+    "--batch",
+    "batch_name",
+    metavar="NAME",
+    help="The batch's name in a PostgreSQL journal (the first run loads it, later ones join).",
 )
 @click.option("--rpm", type=float, metavar="N", help="Submissions per minute (your quota).")
 @click.option("--concurrency", type=int, default=4, show_default=True, metavar="N")
@@ -47,10 +120,11 @@ __all__ = ["batch"]
     "--overwrite", is_flag=True, help="Replace existing video files in DIR (default: refuse)."
 )
 @service_options(offline=True)
-def batch(
+def batch_run(
     file: Path,
     output_dir: str,
     journal: str | None,
+    batch_name: str | None,
     rpm: float | None,
     concurrency: int,
     timeout: float | None,
@@ -71,6 +145,11 @@ def batch(
     Before anything is sent, FILE is read and every request checked (exit 3, naming the
     line), and DIR and the journal are checked (exit 7). Exits 0 when every item succeeded, 9
     when some did not.
+
+    With --journal postgresql://… and --batch NAME, any number of runs (on any machines) share
+    the batch: each item is sent once, by one of them, at one shared --rpm; a run that dies
+    leaves its jobs to the others. `veowrap batch status --journal … --batch NAME` counts the
+    items per state.
     """
 
     def body() -> None:
@@ -86,7 +165,11 @@ def batch(
         read = read_request_file(file)
         requests, keys = [item.request for item in read], [item.key for item in read]
         directory = check_directory(output_dir)  # before anything is sent
+        from veowrap._journals import is_postgres
+
+        shared = journal is not None and is_postgres(journal)
         journal_path = Path(journal) if journal else directory / "veowrap-journal.sqlite"
+        journal_spec: str | Path = journal if shared and journal is not None else journal_path
         started = time.monotonic()
         items: list[Any] = []
         with (
@@ -104,7 +187,8 @@ def batch(
                         keys=keys,
                         concurrency=concurrency,
                         requests_per_minute=rpm,
-                        journal=journal_path,
+                        journal=journal_spec,
+                        batch=batch_name,
                         output_dir=directory,
                         timeout=timeout,
                         resend_uncertain=resend_uncertain,
@@ -129,7 +213,7 @@ def batch(
                 fail(
                     out,
                     error,
-                    notes=(_interrupted_note(len(items), len(requests), journal_path, target),),
+                    notes=(_interrupted_note(len(items), len(requests), journal_spec, target),),
                 )
         summary = summarize(items, time.monotonic() - started)
         if out.as_json:
@@ -142,7 +226,7 @@ def batch(
     guard(out, body)
 
 
-def _interrupted_note(finished: int, total: int, journal: Path, target: Target) -> str:
+def _interrupted_note(finished: int, total: int, journal: str | Path, target: Target) -> str:
     """The one line that says how to go on after Ctrl-C."""
     if target.offline:
         return (
