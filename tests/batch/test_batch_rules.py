@@ -11,8 +11,10 @@ from veowrap._core.batch_rules import (
     Liveness,
     Owner,
     Slot,
+    Stage,
     decide,
     file_names,
+    for_stage,
     liveness,
     sanitise,
     surplus_name,
@@ -264,3 +266,25 @@ def test_no_key_set_lets_extra_videos_collide(items: list[tuple[str, int]]) -> N
     flat = [name.casefold() for item in names for name in item]
     assert len(flat) == len(set(flat)) == sum(counts)
     assert_surplus_names_are_free(keys, counts)
+
+
+@pytest.mark.parametrize(
+    ("decision", "stage", "kept"),
+    [
+        # A worker's resume look claims operations to resume, never a create.
+        (Decision("resume", "claim_resume"), "resume", Decision("resume", "claim_resume")),
+        (Decision("submit", "claim_submit"), "resume", Decision("submit")),
+        # Its submit look (after a paced slot) claims creates, and leaves resumes to the other.
+        (Decision("submit", "claim_submit"), "submit", Decision("submit", "claim_submit")),
+        (Decision("resume", "claim_resume"), "submit", Decision("resume")),
+        # Marking a dead claimant's item uncertain, and reports, happen in either look.
+        (Decision("report_uncertain", "mark_uncertain"), "resume",
+         Decision("report_uncertain", "mark_uncertain")),
+        (Decision("report_uncertain", "mark_uncertain"), "submit",
+         Decision("report_uncertain", "mark_uncertain")),
+        (Decision("held"), "submit", Decision("held")),
+        (Decision("skip_done"), "resume", Decision("skip_done")),
+    ],
+)  # fmt: skip
+def test_for_stage(decision: Decision, stage: Stage, kept: Decision) -> None:
+    assert for_stage(decision, stage) == kept

@@ -17,7 +17,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from veowrap.testing import Fault, VeoEmulator
+from veowrap._journal_postgres import PostgresJournal
+from veowrap.testing import Fault, PostgresServer, VeoEmulator
 
 WORKER = Path(__file__).with_name("_worker.py")
 MODEL = "veo-3.1-generate-001"
@@ -174,3 +175,30 @@ def test_a_worker_killed_after_its_create_leaves_a_handle_others_resume(
     assert all(r["ok"] and not r["sent"] for r in report), report
     assert set(states(pg_dsn).values()) == {"done"}
     assert len(list((tmp_path / "b").glob("*.mp4"))) == 3
+
+
+def test_workers_ride_out_a_database_restart(
+    emu: VeoEmulator, pg_server: PostgresServer, pg_dsn: str
+) -> None:
+    emu.set_latency(0.3)
+    workers = [spawn(emu, pg_dsn, count=10, concurrency=10, rpm=600) for _ in range(2)]
+    wait_for(lambda: "submitted" in states(pg_dsn).values(), "no create recorded")
+    pg_server.restart()  # every connection breaks mid-batch
+    reports = [finish(worker) for worker in workers]
+    assert emu.accepted_submissions == 10
+    assert max(creates_per_prompt(emu).values()) == 1
+    assert set(states(pg_dsn).values()) == {"done"}
+    assert all(r["ok"] or r["held"] for report in reports for r in report)
+
+
+def test_a_worker_on_a_stale_schema_stops_with_a_typed_error(emu: VeoEmulator, pg_dsn: str) -> None:
+    import veowrap
+
+    PostgresJournal(pg_dsn).close()
+    with psycopg.connect(pg_dsn, autocommit=True) as db:  # as a newer veowrap would leave it
+        db.execute("UPDATE veowrap_schema SET version = version + 1")
+    gen = veowrap.VideoGenerator(client=emu.client(vertex=True))
+    with pytest.raises(veowrap.JournalError, match="newer veowrap") as caught:
+        gen.generate_many(["a boat"], journal=pg_dsn, batch="spring", requests_per_minute=60)
+    assert caught.value.hint is not None and "Upgrade veowrap" in caught.value.hint
+    assert emu.accepted_submissions == 0  # refused before anything was sent
