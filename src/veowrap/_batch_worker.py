@@ -128,6 +128,25 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
         sent = handle
         return await runner._guarded(index, lambda it: runner._finish(it, sent))
 
+    def sendable() -> bool:
+        # After a look that found nothing: book a slot only if something may be sent, so a
+        # worker waiting for its last jobs does not push the other workers' slots back.
+        counts = journal.counts()
+        return any(counts[state] for state in _states(runner, "submit"))
+
+    async def taking(stage: Stage) -> tuple[JournalEntry, Decision] | None:
+        """``take`` in a thread. If the batch stops meanwhile, the claim the thread may still
+        commit is given back (nothing was sent for it) before the stop goes on."""
+        call = asyncio.ensure_future(asyncio.to_thread(take, stage))
+        try:
+            return await asyncio.shield(call)
+        except asyncio.CancelledError:
+            claimed = await call
+            if claimed is not None:
+                back: State = "submitted" if claimed[1].action == "resume" else "pending"
+                runner._record(claimed[0].key, back)
+            raise
+
     async def run_one(claimed: tuple[JournalEntry, Decision], gate: asyncio.Semaphore) -> None:
         try:
             item = await one(*claimed)
@@ -141,7 +160,7 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
         # late and together, and creates sent in a bunch trip a sliding-window quota.
         gate = asyncio.Semaphore(runner.concurrency)
         running: set[asyncio.Future[None]] = set()
-        next_resume_look, last_look = 0.0, False
+        next_resume_look, last_look, found_nothing = 0.0, False, False
 
         def start(claimed: tuple[JournalEntry, Decision]) -> None:
             task = asyncio.ensure_future(run_one(claimed, gate))
@@ -155,17 +174,18 @@ async def run_worker(runner: BatchRunner) -> AsyncIterator[BatchItem]:
                 # Orphaned operations appear only when a worker dies: looking for them once a
                 # second keeps a round trip off the path of every create.
                 if time.monotonic() >= next_resume_look:
-                    claimed = await asyncio.to_thread(take, "resume")
+                    claimed = await taking("resume")
                     if claimed is None:
                         next_resume_look = time.monotonic() + _RESUME_LOOK_SECONDS
-                if claimed is None:
+                if claimed is None and (not found_nothing or sendable()):
                     delay = await asyncio.to_thread(runner.pacer.reserve, runner._loop_time())
                     if delay > 0:
                         await asyncio.sleep(delay)
                     if runner._stopping:
                         gate.release()
                         break
-                    claimed = await asyncio.to_thread(take, "submit")
+                    claimed = await taking("submit")
+                    found_nothing = claimed is None
                 if claimed is not None:
                     start(claimed)
                     continue
