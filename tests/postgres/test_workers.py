@@ -202,3 +202,26 @@ def test_a_worker_on_a_stale_schema_stops_with_a_typed_error(emu: VeoEmulator, p
         gen.generate_many(["a boat"], journal=pg_dsn, batch="spring", requests_per_minute=60)
     assert caught.value.hint is not None and "Upgrade veowrap" in caught.value.hint
     assert emu.accepted_submissions == 0  # refused before anything was sent
+
+
+def test_a_worker_that_stops_early_leaves_nothing_uncertain(emu: VeoEmulator, pg_dsn: str) -> None:
+    import veowrap
+
+    gen = veowrap.VideoGenerator(
+        client=emu.client(vertex=True), poll_schedule=veowrap.PollSchedule.fixed(0.02)
+    )
+    prompts = [f"clip {i}" for i in range(6)]
+    batch = gen.generate_many(prompts, journal=pg_dsn, requests_per_minute=600, concurrency=2)
+    first = next(iter(batch))
+    batch.close()  # leave after the first item: the worker winds down
+    assert first.ok
+    found = states(pg_dsn)
+    assert "uncertain" not in found.values() and "submitting" not in found.values()
+    with psycopg.connect(pg_dsn) as db:
+        assert db.execute("SELECT count(*) FROM veowrap_workers").fetchone() == (0,)
+        assert db.execute(
+            "SELECT count(*) FROM veowrap_items WHERE owner_run IS NOT NULL"
+        ).fetchone() == (0,)
+    again = list(gen.generate_many(prompts, journal=pg_dsn, requests_per_minute=600))
+    assert all(item.ok for item in again)  # the rest, finished by the next run
+    assert emu.accepted_submissions == 6
