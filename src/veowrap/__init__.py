@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     )
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
+    from veowrap._journal_postgres import PostgresJournal
+    from veowrap._journals import BatchJournal, open_journal
     from veowrap._media import Image, Video
     from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
     from veowrap._request_fields import RequestFields, RequestOptions
@@ -81,6 +83,9 @@ _EXPORTS = {
     "load_requests": "veowrap._request_files",
     "summarize": "veowrap._batch",
     "Journal": "veowrap._journal",
+    "PostgresJournal": "veowrap._journal_postgres",
+    "BatchJournal": "veowrap._journals",
+    "open_journal": "veowrap._journals",
     "CostEstimate": "veowrap._cost",
     "estimate_cost": "veowrap._cost",
     "check_budget": "veowrap._cost",
@@ -125,6 +130,7 @@ _SUBMODULES = {"backends", "events"}
 __all__ = [
     "AsyncVideoGenerator",
     "BatchItem",
+    "BatchJournal",
     "BatchOptions",
     "BatchSummary",
     "BudgetExceededError",
@@ -151,6 +157,7 @@ __all__ = [
     "OperationStatus",
     "OperationTimeoutError",
     "PollSchedule",
+    "PostgresJournal",
     "QuotaExceededError",
     "ReferenceImage",
     "RequestFields",
@@ -180,6 +187,7 @@ __all__ = [
     "get_backend",
     "load_requests",
     "models",
+    "open_journal",
     "register_backend",
     "summarize",
 ]

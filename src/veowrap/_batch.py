@@ -671,12 +671,13 @@ def build_runner(
     directory = check_directory(output_dir) if output_dir is not None else None
     opened: BatchJournal | None
     if journal is None or isinstance(journal, BatchJournal):
-        if batch is not None and journal is None:
+        if batch is not None:  # a journal object was opened for its batch already
             raise RequestValidationError(
                 "batch",
                 batch,
-                "None without a journal (a batch name names a batch in a journal)",
-                hint='Pass journal="postgresql://..." with the batch name.',
+                "None unless journal is a postgresql:// URL (a journal object has its batch)",
+                hint='Pass journal="postgresql://..." with the batch name, or open the journal '
+                "with it: veowrap.open_journal(url, batch=...).",
             )
         opened = journal
     else:
