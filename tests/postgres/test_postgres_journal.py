@@ -112,3 +112,35 @@ def test_a_server_that_stays_down_is_a_typed_error(pg_server: PostgresServer, pg
         assert journal.get("a") is not None
     finally:
         journal.close()
+
+
+def test_a_worker_on_another_host_is_judged_by_its_heartbeat(pg_dsn: str) -> None:
+    from veowrap._core.batch_rules import Owner
+
+    from .test_journal_contract import chooser
+
+    journal = PostgresJournal(pg_dsn)
+    try:
+        journal.load([("a", 0, "fp-a"), ("b", 1, "fp-b")])
+        remote = Owner(host="render-node-7", pid=4242, start=None, run="remote-run")
+        with psycopg.connect(pg_dsn, autocommit=True) as db:  # its worker row, beating now
+            db.execute(
+                "INSERT INTO veowrap_workers (run, batch, host, pid) "
+                "VALUES ('remote-run', 'default', 'render-node-7', 4242)"
+            )
+        for key, position in (("a", 0), ("b", 1)):
+            journal.step(key, position, f"fp-{key}", lambda e: (None, "claim_submit"), remote)
+        me = journal.begin_run()
+        everything = ["pending", "submitting", "submitted"]
+        claimed, offered = journal.claim_next(chooser(journal, me), me, states=everything)
+        assert claimed is None
+        assert [d.action for _, d in offered] == ["held", "held"]  # its heartbeat is fresh
+        with psycopg.connect(pg_dsn, autocommit=True) as db:  # two minutes of silence
+            db.execute("UPDATE veowrap_workers SET heartbeat_at = heartbeat_at - 120")
+            db.execute("UPDATE veowrap_items SET lease_at = lease_at - 120")
+        claimed, offered = journal.claim_next(chooser(journal, me), me, states=everything)
+        assert [d.action for _, d in offered] == ["report_uncertain", "report_uncertain"]
+        assert {e.state for e in journal.entries()} == {"uncertain"}  # never re-sent
+        journal.end_run(me)
+    finally:
+        journal.close()
