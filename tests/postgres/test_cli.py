@@ -63,3 +63,25 @@ def test_runs_share_a_named_batch_and_status_counts_it(
     assert "spring" in found["journal"]
     other = veowrap(emu, tmp_path, "batch", "status", "--journal", pg_dsn, "--batch", "autumn")
     assert other.returncode == 0 and "0 items" in other.stdout  # another batch, untouched
+
+
+def test_status_reads_an_sqlite_journal_too(emu: VeoEmulator, tmp_path: Path) -> None:
+    from veowrap import Journal
+
+    journal = Journal(tmp_path / "run.sqlite")
+    journal.load([("a", 0, "fp-a"), ("b", 1, "fp-b")])
+    journal.mark("a", "done", paths=["out/a.mp4"])
+    journal.close()
+    status = veowrap(
+        emu, tmp_path, "batch", "status", "--journal", str(tmp_path / "run.sqlite"), "--json"
+    )
+    assert status.returncode == 9  # not every item is done
+    assert json.loads(status.stdout)["states"] == {
+        "pending": 1, "submitting": 0, "submitted": 0, "done": 1, "failed": 0, "uncertain": 0
+    }  # fmt: skip
+    named = veowrap(
+        emu, tmp_path, "batch", "status", "--journal", str(tmp_path / "run.sqlite"), "--batch", "x"
+    )
+    assert named.returncode == 2 and "batch" in named.stderr  # one file holds one batch
+    missing = veowrap(emu, tmp_path, "batch", "status", "--journal", "nowhere.sqlite")
+    assert missing.returncode == 2
