@@ -162,10 +162,18 @@ class PostgresJournal:
             "options": f"-c lock_timeout={int(lock_timeout * 1000)}",
             "connect_timeout": max(1, round(lock_timeout)),
         }
-        try:
-            first: psycopg.Connection[Any] = pg.connect(dsn, **self._kwargs)
-        except pg.Error as error:
-            raise self._unreachable(error) from None
+        deadline, delay = time.monotonic() + lock_timeout, 0.05
+        while True:
+            try:
+                first: psycopg.Connection[Any] = pg.connect(dsn, **self._kwargs)
+                break
+            except pg.Error as error:
+                # A server that is there but starting, stopping or recovering is waited for;
+                # a wrong URL, a refused login or no server at all fails at once.
+                if not _busy_server(error) or time.monotonic() + delay >= deadline:
+                    raise self._unreachable(error) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
         self._db: psycopg.Connection[Any] | None = first
         try:
             self._migrate(first)
@@ -690,6 +698,15 @@ def _gone(psycopg: Any, error: Exception) -> bool:
     code = getattr(error, "sqlstate", None)
     # No code: the connection broke. 57P01-57P03: the server shuts down or is starting.
     return code is None or code.startswith("57P") or code.startswith("08")
+
+
+_BUSY_SERVER = ("starting up", "not yet accepting connections", "shutting down", "in recovery")
+
+
+def _busy_server(error: Exception) -> bool:
+    """Whether a failed connection met a server that is starting, stopping or recovering."""
+    code = getattr(error, "sqlstate", None) or ""
+    return code.startswith("57P0") or any(text in str(error) for text in _BUSY_SERVER)
 
 
 def _first_line(error: Exception) -> str:

@@ -177,15 +177,23 @@ def test_a_worker_killed_after_its_create_leaves_a_handle_others_resume(
     assert len(list((tmp_path / "b").glob("*.mp4"))) == 3
 
 
+def workers_running(dsn: str) -> int:
+    with psycopg.connect(dsn) as db:
+        row = db.execute("SELECT count(*) FROM veowrap_workers").fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def test_workers_ride_out_a_database_restart(
     emu: VeoEmulator, pg_server: PostgresServer, pg_dsn: str
 ) -> None:
     emu.set_latency(0.3)
-    workers = [spawn(emu, pg_dsn, count=10, concurrency=10, rpm=600) for _ in range(2)]
+    # 30 creates at 10 a second: the batch runs for 3 s, both workers join long before its end.
+    workers = [spawn(emu, pg_dsn, count=30, concurrency=10, rpm=600) for _ in range(2)]
     wait_for(lambda: "submitted" in states(pg_dsn).values(), "no create recorded")
+    wait_for(lambda: workers_running(pg_dsn) == 2, "the second worker did not start")
     pg_server.restart()  # every connection breaks mid-batch
     reports = [finish(worker) for worker in workers]
-    assert emu.accepted_submissions == 10
+    assert emu.accepted_submissions == 30
     assert max(creates_per_prompt(emu).values()) == 1
     assert set(states(pg_dsn).values()) == {"done"}
     assert all(r["ok"] or r["held"] for report in reports for r in report)
