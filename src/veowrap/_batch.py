@@ -917,6 +917,14 @@ def _missing_handle(journal: BatchJournal) -> JournalError:
 def _held(entry: JournalEntry, journal: BatchJournal) -> JournalError:
     owner = entry.owner
     who = f"process {owner.pid} on {owner.host}" if owner else "another process"
+    if entry.state == "pending":  # a shared batch's item this worker left for the others
+        return JournalError(
+            f"This item of the batch {str(journal.path)!r} is still pending: this worker "
+            "found nothing more to take when it left, and another worker will send it.",
+            path=str(journal.path),
+            hint="Check with `veowrap batch status`; rerun the same command to join the batch "
+            "again.",
+        )
     doing = "submitting" if entry.state == "submitting" else "waiting for and saving"
     return JournalError(
         f"Another batch ({who}) sharing the journal {str(journal.path)!r} is {doing} this "
