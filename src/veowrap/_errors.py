@@ -123,6 +123,7 @@ class RequestValidationError(UsageError, ValueError):
         field: The request field at fault (dotted for nested fields).
         value: The offending value (shortened when long; never a credential).
         allowed: What the field accepts, in words.
+        source: Where the rule comes from (the catalog's evidence), when it is a catalog rule.
     """
 
     def __init__(
@@ -133,15 +134,19 @@ class RequestValidationError(UsageError, ValueError):
         *,
         hint: str | None = None,
         reason: str | None = None,
+        source: str | None = None,
     ) -> None:
         self.field = field
         self.value = value
         self.allowed = allowed
         self.reason = reason
+        self.source = source
         shown = _shorten(repr(value))
         message = f"{field}={shown} is not valid"
         message += f": {reason}." if reason else "."
         message += f" Allowed: {allowed}."
+        if source:
+            message += f" Source: {source}."
         super().__init__(message, hint=hint)
 
 
