@@ -344,7 +344,8 @@ CASES = [
         {"mask": MASK},
         "mask",
         None,
-        "inputs: a text prompt, a first-frame image, a last frame, reference images, a video to extend",
+        "inputs: a text prompt, a first-frame image, a last frame, reference images, "
+        "a video to extend",
         None,
     ),
     Case(
