@@ -180,6 +180,7 @@ CASES = [
         6,
         "7 when extending a video",
         "gemini-omni-1.2-flash takes duration_seconds=6 with a video to extend.",
+        grade="reported",
     ),
     Case(
         "veo31-references-16x9",

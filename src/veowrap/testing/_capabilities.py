@@ -108,7 +108,13 @@ VEO_MODELS: dict[str, VeoCaps] = {
 
 #: Gemini Omni models served through the Interactions API (both platforms).
 OMNI_MODELS: frozenset[str] = frozenset(
-    {"gemini-omni-1.2-flash", "gemini-omni-1.1-flash", "gemini-omni-flash-preview"}
+    {
+        "gemini-omni-1.2-flash",
+        "gemini-omni-1.1-flash",
+        # The Vertex AI id of 1.1 (Google's gemini_omni_1_1_flash_video_gen notebook).
+        "gemini-omni-1.1-flash-preview",
+        "gemini-omni-flash-preview",
+    }
 )
 
 #: Response-format values the Omni models accept.

@@ -99,7 +99,12 @@ def validate_veo(
         raise invalid_argument(
             f"parameters.durationSeconds: expected an integer, got {duration!r}."
         )
-    _choice("durationSeconds", duration, caps.durations, model)
+    durations = caps.durations
+    if has_video and caps.family == "veo31":
+        # Extension adds 7 s: Vertex AI takes durationSeconds=7 (extend-a-veo-video page,
+        # veo3_advanced_controls notebook) and, as before, 8; the Gemini API wants 8.
+        durations = frozenset({7, 8}) if platform == "vertex" else frozenset({8})
+    _choice("durationSeconds", duration, durations, model)
     aspect = params.get("aspectRatio", "16:9")
     _choice("aspectRatio", aspect, caps.aspect_ratios, model)
     resolution = params.get("resolution", "720p")
@@ -111,7 +116,9 @@ def validate_veo(
             f"parameters.sampleCount: {samples!r} is out of range; {model} allows 1 to "
             f"{max_samples} on this API."
         )
-    _family_rules(caps, model, duration, aspect, resolution, has_refs, has_last, has_video)
+    _family_rules(
+        caps, model, platform, duration, aspect, resolution, has_refs, has_last, has_video
+    )
 
     storage_uri = params.get("storageUri")
     if storage_uri is not None and (
@@ -124,6 +131,7 @@ def validate_veo(
 def _family_rules(
     caps: VeoCaps,
     model: str,
+    platform: Platform,
     duration: int,
     aspect: str,
     resolution: str,
@@ -138,17 +146,21 @@ def _family_rules(
         )
     if caps.family != "veo31":
         return
-    if resolution in ("1080p", "4k") and duration != 8:
+    # Vertex AI serves 1080p at 4, 6 and 8 s (Vertex Veo 3.1 model page; Google's Vertex
+    # notebook sends 1080p at 6 s); the Gemini API ties 1080p to 8 s.
+    tied_to_8s = ("1080p", "4k") if platform == "gemini" else ("4k",)
+    if resolution in tied_to_8s and duration != 8:
         raise invalid_argument(
             f"parameters.resolution: {resolution} on {model} requires durationSeconds 8."
         )
-    if (has_refs or has_last or has_video) and duration != 8:
-        field = "referenceImages" if has_refs else "lastFrame" if has_last else "video"
+    if (has_refs or has_last) and duration != 8:
+        field = "referenceImages" if has_refs else "lastFrame"
         raise invalid_argument(
             f"parameters.durationSeconds: must be 8 when instances[0].{field} is given "
             f"(got {duration})."
         )
-    if has_refs and aspect != "16:9":
+    # Google's Vertex reference-to-video notebook sends 9:16 since 2026-01-13.
+    if has_refs and aspect != "16:9" and platform == "gemini":
         raise invalid_argument("parameters.aspectRatio: referenceImages require 16:9.")
     if has_video and resolution != "720p":
         raise invalid_argument("parameters.resolution: video extension supports 720p only.")
