@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from veowrap._catalog._schema import Evidence, ModelCapabilities
+from veowrap._catalog._schema import Evidence, Grade, ModelCapabilities
 
 __all__ = ["ExplainedRule", "explain"]
 
@@ -35,7 +35,7 @@ def _yes(flag: bool) -> str:
 
 def _lifecycle(caps: ModelCapabilities) -> str:
     life = caps.lifecycle
-    parts = [life.stage]
+    parts: list[str] = [life.stage]
     if life.deprecated:
         parts.append(f"deprecated since {life.deprecated}")
     if life.shutdown:
@@ -126,7 +126,7 @@ def explain(caps: ModelCapabilities) -> list[ExplainedRule]:
         says = f"{'/'.join(price.resolutions)}: {amount} ({confirmed})"
         if price.note:
             says += f"; {price.note}"
-        grade = "documented" if price.confirmed else "reported"
+        grade: Grade = "documented" if price.confirmed else "reported"
         rows.append(
             ExplainedRule(
                 "price", says, Evidence(source=price.source, date=price.as_of, grade=grade)
