@@ -56,9 +56,10 @@ def _extension(caps: ModelCapabilities) -> str:
         parts.append(f"+{ext.seconds_per_step} s per step")
     if ext.max_steps:
         parts.append(f"up to {ext.max_steps} steps")
-    if ext.min_input_seconds or ext.max_input_seconds:
-        low = ext.min_input_seconds or 0
-        parts.append(f"input {low}-{ext.max_input_seconds} s")
+    if ext.min_input_seconds and ext.max_input_seconds:
+        parts.append(f"input {ext.min_input_seconds}-{ext.max_input_seconds} s")
+    elif ext.max_input_seconds:
+        parts.append(f"input up to {ext.max_input_seconds} s")
     if ext.max_output_seconds:
         parts.append(f"output up to {ext.max_output_seconds} s")
     if ext.veo_made_only:
@@ -78,7 +79,11 @@ def explain(caps: ModelCapabilities) -> list[ExplainedRule]:
         ExplainedRule("durations", ", ".join(f"{d} s" for d in caps.durations), ev["durations"]),
         ExplainedRule("aspect_ratios", ", ".join(caps.aspect_ratios), ev["aspect_ratios"]),
         ExplainedRule("resolutions", ", ".join(caps.resolutions), ev["resolutions"]),
-        ExplainedRule("max_videos", f"1 to {caps.max_videos} per request", ev["max_videos"]),
+        ExplainedRule(
+            "max_videos",
+            f"1 to {caps.max_videos} per request" if caps.max_videos > 1 else "1 per request",
+            ev["max_videos"],
+        ),
         ExplainedRule("audio", caps.audio, ev["audio"]),
         ExplainedRule("person_generation", person or "no such field", ev["person_generation"]),
         ExplainedRule("inputs.image", _yes(caps.inputs.image), ev["inputs.image"]),

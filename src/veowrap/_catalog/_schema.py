@@ -304,6 +304,7 @@ class Catalog(_Data):
     updated: datetime.date
     access: Access
     models: tuple[ModelInfo, ...]
+    unconfirmed: tuple[str, ...] = ()  # Facts veowrap could not confirm on Google's pages.
     _by_name: dict[str, ModelInfo] | None = PrivateAttr(default=None)
 
     @classmethod
@@ -358,6 +359,7 @@ class Catalog(_Data):
                 "updated": data["updated"],
                 "access": data["access"],
                 "models": infos,
+                "unconfirmed": data.get("unconfirmed", ()),
             }
         )
 
