@@ -180,6 +180,8 @@ class ServiceRejectedError(UsageError):
     Attributes:
         status_code: The HTTP status (400).
         model: The model the request was for, when known.
+        field: The request field the service named (``duration_seconds`` for the service's
+            ``parameters.durationSeconds``), or ``None`` when it named none.
         service_message: What the service said.
     """
 
@@ -189,11 +191,13 @@ class ServiceRejectedError(UsageError):
         *,
         status_code: int,
         model: str | None = None,
+        field: str | None = None,
         service_message: str = "",
         hint: str | None = None,
     ) -> None:
         self.status_code = status_code
         self.model = model
+        self.field = field
         self.service_message = redact(service_message)
         super().__init__(message, hint=hint)
 

@@ -99,6 +99,8 @@ class Fault:
         message: The server's or the exception's message (never contains credentials: request
             headers are not part of any message read here).
         reason: The Google status string, e.g. ``RESOURCE_EXHAUSTED``.
+        field: The request field a 400 names in ``details[].fieldViolations[].field``, as sent
+            (``parameters.durationSeconds``), when the answer has one.
     """
 
     kind: FaultKind
@@ -106,6 +108,7 @@ class Fault:
     retry_after: float | None = None
     message: str = ""
     reason: str | None = None
+    field: str | None = None
 
     def describe(self) -> str:
         """A short text for logs and events, e.g. ``HTTP 429 RESOURCE_EXHAUSTED``."""
@@ -125,6 +128,7 @@ def describe(error: BaseException) -> Fault:
             retry_after=_retry_after(_headers_of(error), body),
             message=redact(_message_of(body) or _safe_str(error)),
             reason=_reason_of(body),
+            field=_violated_field(body),
         )
     names = _class_names(error)
     # urllib wraps socket errors in URLError(reason); SDKs chain them as __cause__.
@@ -204,7 +208,7 @@ class Verdict:
                 return UnsupportedCapabilityError(
                     text,
                     hint=f"Check the model id{f' {model!r}' if model else ''} and the platform; "
-                    "veowrap.models() lists the models and where they live.",
+                    "veowrap.models() lists the models and where they live." + _did_you_mean(model),
                 )
             if status in (401, 403) or (status == 400 and "api key" in fault.message.lower()):
                 return ConfigurationError(
@@ -215,14 +219,19 @@ class Verdict:
                     handle=handle,
                 )
             if status == 400 and phase == "submit":
+                field = rejected_field(fault.message, fault.field)
+                what = field if field is not None else "the request"
+                explain = f"`veowrap models --explain {model}`" if model else "veowrap.models()"
                 return ServiceRejectedError(
-                    f"The service refused the request{f' for {model}' if model else ''}: "
+                    f"The service refused {what}{f' for {model}' if model else ''}: "
                     f"{fault.message}",
                     status_code=status,
                     model=model,
+                    field=field,
                     service_message=fault.message,
-                    hint="Change the field the message names; veowrap.capabilities(model) lists "
-                    "what the model takes. Nothing was started or billed.",
+                    hint=f"Change {field if field else 'the field the message names'}; "
+                    f"{explain} lists what the model takes, with sources. Nothing was started "
+                    "or billed.",
                 )
             return VeowrapError(text, handle=handle)
         if fault.kind == "auth":
@@ -351,3 +360,80 @@ def _safe_str(error: BaseException) -> str:
         return redact(str(error))
     except Exception:  # a broken __str__ must not hide the original failure
         return type(error).__name__
+
+
+# -- naming what the service refused ------------------------------------------------------------
+
+#: Wire names (Veo's predictLongRunning, the Interactions response_format) -> VideoRequest fields.
+_WIRE_FIELDS: dict[str, str] = {
+    "durationSeconds": "duration_seconds",
+    "duration": "duration_seconds",
+    "aspectRatio": "aspect_ratio",
+    "aspect_ratio": "aspect_ratio",
+    "resolution": "resolution",
+    "sampleCount": "number_of_videos",
+    "personGeneration": "person_generation",
+    "generateAudio": "generate_audio",
+    "negativePrompt": "negative_prompt",
+    "enhancePrompt": "enhance_prompt",
+    "compressionQuality": "compression_quality",
+    "resizeMode": "resize_mode",
+    "storageUri": "output_gcs_uri",
+    "seed": "seed",
+    "fps": "fps",
+    "labels": "labels",
+    "lastFrame": "last_frame",
+    "referenceImages": "reference_images",
+    "video": "video",
+    "image": "image",
+    "mask": "mask",
+    "prompt": "prompt",
+}
+_FIELD_PATH = re.compile(
+    r"\b(?:parameters|instances\[\d+\]|response_format|generation_config)"
+    r"(?:\.[A-Za-z_]+)*?\.([A-Za-z_]+)\b"
+)
+
+
+def rejected_field(message: str, named: str | None = None) -> str | None:
+    """The ``VideoRequest`` field a service 400 names, or ``None`` when it names none.
+
+    Reads a ``fieldViolations`` field (``named``) first, then a wire path in the message
+    (``parameters.durationSeconds``), then a bare camelCase parameter name.
+
+    Example:
+        >>> rejected_field("parameters.durationSeconds: 5 is not supported")
+        'duration_seconds'
+    """
+    paths = ([named] if named else []) + _FIELD_PATH.findall(message)
+    for path in paths:
+        last = re.sub(r"\[\d+\]", "", path).rsplit(".", 1)[-1]
+        if last in _WIRE_FIELDS:
+            return _WIRE_FIELDS[last]
+    for wire, name in _WIRE_FIELDS.items():
+        # Bare words such as "video" or "duration" are too common to mean the parameter.
+        if wire != wire.lower() and re.search(rf"\b{wire}\b", message):
+            return name
+    return None
+
+
+def _violated_field(body: Any) -> str | None:
+    for detail in _error_part(body).get("details") or ():
+        if isinstance(detail, Mapping):
+            for violation in detail.get("fieldViolations") or ():
+                if isinstance(violation, Mapping) and violation.get("field"):
+                    return str(violation["field"])
+    return None
+
+
+def _did_you_mean(model: str | None) -> str:
+    if not model:
+        return ""
+    # The catalog is packaged data, already loaded by the checks that ran before submitting.
+    from veowrap._catalog import load_catalog
+
+    catalog = load_catalog()
+    if catalog.get(model) is not None:
+        return ""
+    close = catalog.closest_ids(model)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

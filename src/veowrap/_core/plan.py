@@ -271,10 +271,17 @@ def check_finished(outcome: Outcome) -> None:
             handle=handle,
         )
     if status.state == "failed":
+        hint = "Read the message: it usually names the input or parameter at fault."
+        if "storage uri is required" in (status.error_message or "").lower():
+            # Vertex AI (code 3) will not return a large video inline.
+            hint = (
+                "Pass output_gcs_uri='gs://your-bucket/prefix/' so Vertex AI writes the video to "
+                "Cloud Storage; a video this large cannot come back inline."
+            )
         raise OperationFailedError(
             f"The operation failed: {status.error_message} (code {status.error_code}).",
             code=status.error_code,
-            hint="Read the message: it usually names the input or parameter at fault.",
+            hint=hint,
             handle=handle,
         )
     if not status.videos:
