@@ -81,10 +81,6 @@ _PHRASES = (
     ("Raise max_cost_usd / budget=", "Raise --max-cost"),
     ("Lower requests_per_minute", "Lower --rpm"),
     ("veowrap.models() lists", "`veowrap models` lists"),
-    (
-        "veowrap.capabilities(model) lists what the model takes",
-        "`veowrap models` lists what each model takes",
-    ),
     (" or pass credentials=", ""),
     (
         "rerun with the same journal and retry_failed=True",
