@@ -539,7 +539,8 @@ def test_example_from_the_issue_reads_as_documented() -> None:
         "Allowed: 4, 6, 8. Source: https://docs.cloud.google.com/vertex-ai/generative-ai/docs/"
         'models/veo/3-1-generate ("Video length: 4, 6, or 8 seconds"); 1080p at 6 s is sent by '
         "GoogleCloudPlatform/generative-ai vision/getting-started/veo3_video_generation.ipynb "
-        "(documented, read 2026-12-03). Hint: gemini-omni-1.2-flash takes 5 s."
+        "(since 871c4fcb8, 2025-09-08) (documented, read 2026-12-03). "
+        "Hint: gemini-omni-1.2-flash takes 5 s."
     )
 
 
