@@ -110,7 +110,7 @@ class _Genai:
         self.emu = emu
         self.clients: list[genai.Client] = []  # the SDK closes a collected client's pool
 
-    def Client(self, **settings: Any) -> genai.Client:  # noqa: N802 (genai.Client's name)
+    def Client(self, **settings: Any) -> genai.Client:  # named like genai.Client
         if settings.get("vertexai") or settings.get("enterprise"):
             token = self.emu.token
             settings["credentials"] = google.oauth2.credentials.Credentials(token=token)  # type: ignore[no-untyped-call]
