@@ -192,6 +192,7 @@ SITUATIONS: dict[str, Callable[[VeoEmulator, dict[str, Any]], Any]] = {
     "gemini_400_duration": lambda emu, _: _bad_duration(emu),
     "interaction_in_progress": lambda emu, _: _interaction_create(emu),
     "interaction_completed": lambda emu, f: _interaction_done(emu, f.get("query", "")),
+    "interaction_steps_omni_cookbook": lambda emu, _: _interaction_done(emu, "")["steps"],
 }
 
 
