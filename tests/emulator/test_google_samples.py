@@ -20,7 +20,7 @@ from typing import Any
 import google.oauth2.credentials
 import pytest
 from google import genai
-from google.genai import interactions, types
+from google.genai import errors, interactions, types
 
 from veowrap.testing import VeoEmulator
 
@@ -67,6 +67,9 @@ EXPECTED_VIDEOS = {
     "gemini_omni_portrait_and_1080p_uri": 1,
     "gemini_veo_text": 1,
 }
+# Samples whose default model Google has since shut down: the emulator must refuse them as
+# Google does (the Gemini API's veo-3.1-*-preview ids, shut down 2026-10-22), with this text.
+RETIRED_BY_GOOGLE = {"gemini_veo_text": "veo-3.1-lite-generate-preview is no longer available"}
 # Samples written for an SDK major other than the installed one.
 NEEDS_SDK_2 = {
     "gemini_veo_text": "google-genai 3.x refuses generate_videos on the Gemini API (Vertex AI "
@@ -172,6 +175,13 @@ def test_google_sample_runs_against_the_emulator(
 ) -> None:
     if name in NEEDS_SDK_2 and sdk_major() >= 3:
         pytest.skip(NEEDS_SDK_2[name])
+    if name in RETIRED_BY_GOOGLE:
+        # Google answers this sample's default model with 404 today; so must the emulator.
+        with pytest.raises(errors.ClientError) as caught:
+            _run(name, emu, tmp_path, monkeypatch)
+        assert caught.value.code == 404
+        assert RETIRED_BY_GOOGLE[name] in str(caught.value.message)
+        return
     shown = _run(name, emu, tmp_path, monkeypatch)
     assert len(shown.videos) == EXPECTED_VIDEOS[name]
     assert emu.accepted_submissions >= EXPECTED_VIDEOS[name]
