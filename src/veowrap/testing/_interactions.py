@@ -180,8 +180,9 @@ def _render(ctx: Context, it: Interaction, *, include_input: bool = False) -> Re
             video["uri"] = it.video_uri
         else:
             video["data"] = inline.placeholder(it.spec)
-        # Real captures answer `[thought{signature}, model_output{video}]`; the input is echoed
-        # only on request (see tests/emulator/real_payloads/interaction_completed.json).
+        # Google's cookbook capture answers `[thought{signature}, model_output{video}]`
+        # (tests/emulator/real_payloads/interaction_steps_omni_cookbook.json); another public
+        # capture shows the input first, so it is echoed when `include_input=true` is asked.
         thought = {"type": "thought", "signature": _signature(it.id)}
         output = {"type": "model_output", "content": [video]}
         echoed = it.input_steps if include_input else []

@@ -144,7 +144,8 @@ def _gemini_response(op: Operation) -> dict[str, Any]:
     inner: dict[str, Any] = {}
     if op.file_ids:
         inner["generatedSamples"] = [
-            # Google's answers carry no mimeType here (see real_payloads/gemini_op_done.json).
+            # Google's answers carry no mimeType here
+            # (tests/emulator/real_payloads/gemini_op_done_response.json).
             {"video": {"uri": FILES_URI.format(file_id)}}
             for file_id in op.file_ids
         ]
