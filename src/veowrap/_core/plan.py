@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from veowrap._core import validation
-from veowrap._core.faults import classify
+from veowrap._core.faults import classify, failed_operation
 from veowrap._core.retrying import DeadlineReached
 from veowrap._core.schedule import PollSchedule
 from veowrap._core.status import (
@@ -28,7 +28,6 @@ from veowrap._core.status import (
 from veowrap._errors import (
     ContentFilteredError,
     OperationCancelledError,
-    OperationFailedError,
     OperationTimeoutError,
     ServiceUnavailableError,
     VeowrapError,
@@ -298,12 +297,7 @@ def check_finished(outcome: Outcome) -> None:
             handle=handle,
         )
     if status.state == "failed":
-        raise OperationFailedError(
-            f"The operation failed: {status.error_message} (code {status.error_code}).",
-            code=status.error_code,
-            hint="Read the message: it usually names the input or parameter at fault.",
-            handle=handle,
-        )
+        raise failed_operation(status.error_message or "", status.error_code, handle)
     if not status.videos:
         reasons = status.filtered_reasons or ("no reason given",)
         raise ContentFilteredError(
