@@ -30,6 +30,7 @@ __all__ = [
     "OperationFailedError",
     "OperationNotFoundError",
     "OperationTimeoutError",
+    "OutputStorageRequiredError",
     "QuotaExceededError",
     "RequestValidationError",
     "ServiceRejectedError",
@@ -180,9 +181,10 @@ class ServiceRejectedError(UsageError):
     Attributes:
         status_code: The HTTP status (400).
         model: The model the request was for, when known.
-        field: The request field the service named (``duration_seconds`` for the service's
-            ``parameters.durationSeconds``), or ``None`` when it named none.
         service_message: What the service said.
+        field: The request field the service named (veowrap's name, e.g.
+            ``duration_seconds`` for the wire's ``durationSeconds``), or None if it named none.
+        value: That field's value in the request, when known.
     """
 
     def __init__(
@@ -191,14 +193,16 @@ class ServiceRejectedError(UsageError):
         *,
         status_code: int,
         model: str | None = None,
-        field: str | None = None,
         service_message: str = "",
         hint: str | None = None,
+        field: str | None = None,
+        value: Any = None,
     ) -> None:
         self.status_code = status_code
         self.model = model
-        self.field = field
         self.service_message = redact(service_message)
+        self.field = field
+        self.value = value
         super().__init__(message, hint=hint)
 
 
@@ -272,6 +276,14 @@ class OperationFailedError(JobError):
     ) -> None:
         self.code = code
         super().__init__(message, hint=hint, handle=handle)
+
+
+class OutputStorageRequiredError(OperationFailedError):
+    """The video was too large to return inline; the service needs an output storage URI.
+
+    Vertex AI fails the operation (code 3, "Generated video is large, an output storage uri is
+    required.") instead of inlining a large video. Pass ``output_gcs_uri`` and generate again.
+    """
 
 
 class OperationCancelledError(OperationFailedError):

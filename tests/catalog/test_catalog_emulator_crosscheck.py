@@ -33,6 +33,12 @@ EMULATOR_KEEPS_SERVING = {
     # Retired on Vertex AI on 2026-06-30 (Google's Veo 2 page); the emulator still serves it
     # so the SDK-level tests of Veo 2's own features (style references, 2 videos) keep a model.
     ("veo-2.0-generate-001", "vertex"),
+    # Google's Vertex notebooks (veo3_advanced_controls, veo3_reference_to_video, as of
+    # 2026-08) call these on Vertex AI; the emulator serves them so tests/emulator/samples runs
+    # those notebooks. Whether Google still serves them there today is not confirmed (the
+    # catalog grades veo-3.1-generate-preview's Vertex retirement as reported: it warns).
+    ("veo-3.1-generate-preview", "vertex"),
+    ("veo-3.1-fast-generate-preview", "vertex"),
 }
 
 

@@ -97,8 +97,14 @@ REPORTED = [
     pytest.param(
         {"duration_seconds": 6, "image": "gs://b/f.png", "last_frame": "gs://b/l.png"},
         "duration_seconds",
+        True,
+        id="last-frame-8s (Gemini API rule; veo3_advanced_controls sends 6 s)",
+    ),
+    pytest.param(
+        {"duration_seconds": 6, "resolution": "4k"},
+        "resolution",
         False,
-        id="last-frame-8s (Gemini API rule)",
+        id="4k-at-8s (Gemini API rule)",
     ),
     pytest.param({"person_generation": "dont_allow"}, "person_generation", True, id="person"),
     pytest.param(

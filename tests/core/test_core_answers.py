@@ -5,33 +5,34 @@ from __future__ import annotations
 
 import pytest
 
-from veowrap._core.faults import Fault, Verdict, rejected_field
+from veowrap._core.faults import Fault, Verdict, service_field
 from veowrap._core.plan import Outcome, check_finished
 from veowrap._core.status import OperationStatus
-from veowrap._errors import OperationFailedError, ServiceRejectedError, UnsupportedCapabilityError
+from veowrap._errors import (
+    OperationFailedError,
+    OutputStorageRequiredError,
+    ServiceRejectedError,
+    UnsupportedCapabilityError,
+)
 from veowrap._handle import OperationHandle
 
 
 @pytest.mark.parametrize(
-    ("message", "named", "field"),
+    ("message", "field"),
     [
-        ("parameters.durationSeconds: 5 is not supported by veo-3.1-generate-001.", None,
-         "duration_seconds"),
-        ("instances[0].referenceImages: at most 3 images are allowed.", None, "reference_images"),
-        ("instances[0].lastFrame: not supported by veo-2.0-generate-001.", None, "last_frame"),
-        ("response_format.duration: '2s' is out of range.", None, "duration_seconds"),
-        ("Request contains an invalid argument.", "parameters.aspectRatio", "aspect_ratio"),
-        ("Invalid sampleCount; allowed 1 to 4.", None, "number_of_videos"),
-        ("parameters.storageUri: must be a gs:// URI.", None, "output_gcs_uri"),
+        ("parameters.durationSeconds: 5 is not supported.", "duration_seconds"),
+        ("instances[0].referenceImages: at most 3 images are allowed.", "reference_images"),
+        ("instances[0].lastFrame: not supported by veo-2.0-generate-001.", "last_frame"),
+        ("response_format.duration: '2s' is out of range.", "duration_seconds"),
+        ("The number value for `sampleCount` is out of bound.", "number_of_videos"),
+        ("parameters.storageUri: must be a gs:// URI.", "output_gcs_uri"),
         # The model is not a field, nor is a bare common word.
-        ("The model veo-3.1-generate-001 cannot make this video.", None, None),
-        ("Request contains an invalid argument.", None, None),
+        ("The model veo-3.1-generate-001 cannot make this video.", None),
+        ("Request contains an invalid argument.", None),
     ],
 )  # fmt: skip
-def test_rejected_field_names_the_request_field(
-    message: str, named: str | None, field: str | None
-) -> None:
-    assert rejected_field(message, named) == field
+def test_service_field_names_the_request_field(message: str, field: str | None) -> None:
+    assert service_field(message) == field
 
 
 def test_a_400_names_the_field_the_server_named() -> None:
@@ -115,7 +116,7 @@ def _failed(message: str, code: int) -> Outcome:
 
 def test_storage_uri_failure_says_to_pass_output_gcs_uri() -> None:
     message = "Generated video is large, an output storage uri is required."
-    with pytest.raises(OperationFailedError) as caught:
+    with pytest.raises(OutputStorageRequiredError) as caught:
         check_finished(_failed(message, 3))
     assert caught.value.hint is not None and "output_gcs_uri=" in caught.value.hint
     with pytest.raises(OperationFailedError) as other:

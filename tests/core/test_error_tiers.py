@@ -20,6 +20,7 @@ EXPECTED = {
     "JournalError": veowrap.UsageError,
     "OperationFailedError": veowrap.JobError,
     "OperationCancelledError": veowrap.JobError,
+    "OutputStorageRequiredError": veowrap.JobError,
     "ContentFilteredError": veowrap.JobError,
     "OperationTimeoutError": veowrap.JobError,
     "OperationNotFoundError": veowrap.JobError,

@@ -372,16 +372,21 @@ class VeoEmulator:
             raise ValueError("times must be >= 1")
         self._state.script(outcome, model, times)
 
-    def set_quota(self, requests: int | None, per_seconds: float = 60.0) -> None:
+    def set_quota(
+        self, requests: int | None, per_seconds: float = 60.0, *, retry_after: bool = False
+    ) -> None:
         """Limits creates (both routes) to ``requests`` per sliding ``per_seconds`` window.
 
-        Creates over the quota get HTTP 429 with a ``Retry-After`` telling when a slot frees, as
-        Google's per-minute quotas do. ``None`` removes the limit. Scale ``per_seconds`` down
-        to test pacing quickly (e.g. 10 requests per 0.5 s).
+        Creates over the quota get HTTP 429 with Google's body (``status``
+        ``RESOURCE_EXHAUSTED`` and ``errors[{domain, reason: "rateLimitExceeded"}]``). Like
+        Google, no ``Retry-After`` is sent unless ``retry_after=True``, which adds one telling
+        when a slot frees. ``None`` removes the limit. Scale ``per_seconds`` down to test
+        pacing quickly (e.g. 10 requests per 0.5 s).
         """
         if requests is not None and (requests < 1 or per_seconds <= 0):
             raise ValueError("requests must be >= 1 and per_seconds > 0")
         self._state.quota = None if requests is None else (requests, per_seconds)
+        self._state.quota_retry_after = retry_after
 
     @property
     def quota_rejections(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import secrets
 import time
@@ -124,8 +125,12 @@ def _lookup(ctx: Context) -> Interaction:
 
 
 def get(ctx: Context) -> Response:
-    """`GET {ver}/interactions/{id}` (`stream` and `include_input` are ignored)."""
-    return _render(ctx, _lookup(ctx))
+    """`GET {ver}/interactions/{id}`; `include_input=true` echoes the input steps first.
+
+    `stream` is ignored.
+    """
+    include_input = ctx.query.get("include_input", "").lower() == "true"
+    return _render(ctx, _lookup(ctx), include_input=include_input)
 
 
 def cancel(ctx: Context) -> Response:
@@ -156,7 +161,7 @@ def _status(it: Interaction, now: float) -> str:
     return "completed"
 
 
-def _render(ctx: Context, it: Interaction) -> Response:
+def _render(ctx: Context, it: Interaction, *, include_input: bool = False) -> Response:
     status = _status(it, time.monotonic())
     obj: dict[str, Any] = {
         "id": it.id,
@@ -175,7 +180,13 @@ def _render(ctx: Context, it: Interaction) -> Response:
             video["uri"] = it.video_uri
         else:
             video["data"] = inline.placeholder(it.spec)
-        obj["steps"] = [*it.input_steps, {"type": "model_output", "content": [video]}]
+        # Google's cookbook capture answers `[thought{signature}, model_output{video}]`
+        # (tests/emulator/real_payloads/interaction_steps_omni_cookbook.json); another public
+        # capture shows the input first, so it is echoed when `include_input=true` is asked.
+        thought = {"type": "thought", "signature": _signature(it.id)}
+        output = {"type": "model_output", "content": [video]}
+        echoed = it.input_steps if include_input else []
+        obj["steps"] = [*echoed, thought, output]
         tokens = 7240 * it.spec.duration_s
         obj["usage"] = {
             "total_output_tokens": tokens,
@@ -184,6 +195,11 @@ def _render(ctx: Context, it: Interaction) -> Response:
         if it.outcome.kind == "expire_after_done":
             ctx.state.expire(it.id)
     return inline.response(obj)
+
+
+def _signature(interaction_id: str) -> str:
+    """An opaque, stable stand-in for the model's thought signature."""
+    return base64.b64encode(f"veowrap-emulator:{interaction_id}".encode()).decode()
 
 
 def _error(it: Interaction) -> dict[str, str]:

@@ -13,6 +13,12 @@ from ._assets import VideoSpec
 from ._capabilities import Platform
 from ._faults import Fault, Outcome
 
+#: Vertex's wording for a per-minute quota 429 (real capture: tests/emulator/real_payloads/).
+_QUOTA_MESSAGE = (
+    "Resource exhausted. Please try again later. Please refer to "
+    "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details."
+)
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -111,6 +117,7 @@ class EmulatorState:
         self._latencies: dict[str, float] = {}
         self.file_processing_delay = 0.1
         self.quota: tuple[int, float] | None = None
+        self.quota_retry_after = False
         #: Base URL of the media origin Files API downloads redirect to; None serves directly.
         self.media_redirect: str | None = None
         self._clear()
@@ -167,7 +174,8 @@ class EmulatorState:
             return None
         self.quota_rejections += 1
         wait = window - (now - self._quota_times[0])
-        return Fault.http(429, retry_after=round(max(wait, 0.001), 3), message="Quota exceeded.")
+        retry_after = round(max(wait, 0.001), 3) if self.quota_retry_after else None
+        return Fault.http(429, retry_after=retry_after, message=_QUOTA_MESSAGE)
 
     def note_media_credentials(self) -> None:
         """Counts a request that brought a credential to the media origin."""
