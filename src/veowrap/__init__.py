@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from veowrap._version import __version__
 
 if TYPE_CHECKING:
-    from veowrap import backends, events
+    from veowrap import backends, events, webhooks
     from veowrap._async import AsyncVideoGenerator
     from veowrap._batch import BatchItem, BatchSummary, summarize
     from veowrap._batch_options import BatchOptions
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         UnsupportedCapabilityError,
         UsageError,
         VeowrapError,
+        WebhookVerificationError,
     )
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
@@ -106,6 +107,7 @@ _EXPORTS = {
     "SubmissionUncertainError": "veowrap._errors",
     "UnsupportedCapabilityError": "veowrap._errors",
     "VeowrapError": "veowrap._errors",
+    "WebhookVerificationError": "veowrap._errors",
     "JobError": "veowrap._errors",
     "ServiceRejectedError": "veowrap._errors",
     "TransientError": "veowrap._errors",
@@ -120,7 +122,7 @@ _EXPORTS = {
     "get_backend": "veowrap.backends._registry",
     "register_backend": "veowrap.backends._registry",
 }
-_SUBMODULES = {"backends", "events"}
+_SUBMODULES = {"backends", "events", "webhooks"}
 
 __all__ = [
     "AsyncVideoGenerator",
@@ -169,6 +171,7 @@ __all__ = [
     "VideoMask",
     "VideoRequest",
     "Webhook",
+    "WebhookVerificationError",
     "__version__",
     "backends",
     "capabilities",
@@ -182,6 +185,7 @@ __all__ = [
     "models",
     "register_backend",
     "summarize",
+    "webhooks",
 ]
 
 

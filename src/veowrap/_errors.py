@@ -39,6 +39,7 @@ __all__ = [
     "UnsupportedCapabilityError",
     "UsageError",
     "VeowrapError",
+    "WebhookVerificationError",
 ]
 
 
@@ -190,6 +191,22 @@ class ServiceRejectedError(UsageError):
         self.status_code = status_code
         self.model = model
         self.service_message = redact(service_message)
+        super().__init__(message, hint=hint)
+
+
+class WebhookVerificationError(UsageError):
+    """A webhook delivery was refused: it is not provably from the sender, or not fresh.
+
+    Answer the sender with HTTP 400 (or 401) and do not act on the body. The message names
+    the check that failed (``check``) and never contains a secret or a signature.
+
+    Attributes:
+        check: Which check failed: ``headers``, ``timestamp``, ``signature``, ``body``,
+            ``keys`` or ``configuration``.
+    """
+
+    def __init__(self, message: str, *, check: str, hint: str | None = None) -> None:
+        self.check = check
         super().__init__(message, hint=hint)
 
 

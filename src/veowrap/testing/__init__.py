@@ -13,6 +13,7 @@ from ._faults import Fault, Outcome
 from ._mp4 import Mp4Info, inspect_mp4
 from ._recording import RecordedForeignRequest, RecordingServer
 from ._state import RecordedRequest
+from ._webhooks import WebhookSigner
 
 __all__ = [
     "Fault",
@@ -22,5 +23,6 @@ __all__ = [
     "RecordedRequest",
     "RecordingServer",
     "VeoEmulator",
+    "WebhookSigner",
     "inspect_mp4",
 ]
