@@ -13,6 +13,7 @@ from ._faults import Fault, Outcome
 from ._mp4 import Mp4Info, inspect_mp4
 from ._recording import RecordedForeignRequest, RecordingServer
 from ._state import RecordedRequest
+from ._webhook_delivery import SentDelivery, WebhookDeliveries, WebhookReceiver
 from ._webhooks import WebhookSigner
 
 __all__ = [
@@ -22,7 +23,10 @@ __all__ = [
     "RecordedForeignRequest",
     "RecordedRequest",
     "RecordingServer",
+    "SentDelivery",
     "VeoEmulator",
+    "WebhookDeliveries",
+    "WebhookReceiver",
     "WebhookSigner",
     "inspect_mp4",
 ]

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from veowrap._async import AsyncVideoGenerator
     from veowrap._sync import VideoGenerator
 
+    from ._webhook_delivery import WebhookDeliveries
+
 ENDPOINTS = frozenset(
     {
         "create",
@@ -78,6 +80,7 @@ class VeoEmulator:
         self._server: EmulatorServer | None = None
         self._media: EmulatorServer | None = None
         self._threads: list[threading.Thread] = []
+        self._webhooks: WebhookDeliveries | None = None
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -106,6 +109,9 @@ class VeoEmulator:
         Returns once the handler threads have let go of their connections (at most about
         two seconds), so no handler outlives the emulator.
         """
+        if self._webhooks is not None:
+            self._webhooks.stop()
+            self._webhooks = None
         servers = [s for s in (self._server, self._media) if s is not None]
         self._server = self._media = None
         for server in servers:
@@ -304,6 +310,18 @@ class VeoEmulator:
         host. Zero is the right answer.
         """
         return self._state.media_credentials
+
+    @property
+    def webhooks(self) -> WebhookDeliveries:
+        """Signed webhook deliveries of finished jobs: ``emu.webhooks.configure(url)``.
+
+        Needs the ``webhooks`` extra. See `WebhookDeliveries` for schemes and faults.
+        """
+        if self._webhooks is None:
+            from ._webhook_delivery import WebhookDeliveries
+
+            self._webhooks = WebhookDeliveries(self._state)
+        return self._webhooks
 
     # Control ----------------------------------------------------------------------------
 

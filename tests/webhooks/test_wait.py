@@ -1,0 +1,209 @@
+"""End to end: the emulator delivers signed webhooks → a loopback receiver → Inbox → wait.
+
+The backstop poll is set far beyond the test's deadline wherever the webhook must do the
+work, so a wait that did not wake on the delivery fails with OperationTimeoutError rather
+than passing slowly; where the webhook must not count (never, late, forged), the backstop is
+short and the wait still completes by polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import veowrap
+from veowrap import webhooks
+from veowrap.testing import VeoEmulator, WebhookReceiver
+
+# Veo runs on Vertex AI, which has no webhooks; the emulator announces its operations anyway,
+# so that operation names (with slashes) are matched as well as interaction ids.
+VEO = "veo-3.1-generate-001"
+OMNI = "gemini-omni-1.2-flash"
+SLOW_POLLS = veowrap.PollSchedule.fixed(600)  # the normal schedule would never find it in time
+FAR = 600.0  # a backstop that cannot complete a wait within the deadline
+DEADLINE = 20.0
+
+
+@pytest.fixture
+def emu() -> Iterator[VeoEmulator]:
+    with VeoEmulator(latency=0.15) as emulator:
+        yield emulator
+
+
+def status_reads(emu: VeoEmulator) -> int:
+    return sum(1 for r in emu.requests if r.endpoint in ("poll", "interaction_get"))
+
+
+def listen(
+    emu: VeoEmulator, *, backstop: float = FAR, scheme: Any = "v1", **inbox: Any
+) -> tuple[webhooks.Inbox, WebhookReceiver]:
+    if scheme == "v1":
+        inbox.setdefault("secret", emu.webhooks.secret)
+    else:
+        inbox.setdefault("jwks", emu.webhooks.jwks_url)
+    box = webhooks.Inbox(backstop=backstop, **inbox)
+    receiver = WebhookReceiver(box)
+    emu.webhooks.configure(receiver.url, scheme=scheme)
+    return box, receiver
+
+
+@pytest.mark.parametrize("model", [VEO, OMNI])
+@pytest.mark.parametrize("scheme", ["v1", "v1a", "jwt"])
+def test_wait_completes_on_the_delivery(emu: VeoEmulator, model: str, scheme: str) -> None:
+    inbox, receiver = listen(emu, scheme=scheme)
+    with receiver:
+        gen = emu.generator(vertex=model == VEO, poll_schedule=SLOW_POLLS)
+        handle = gen.submit("a paper boat", model=model)
+        result = gen.wait(handle, webhooks=inbox, timeout=DEADLINE)
+        assert result.videos
+        # One read on resuming (it may be done already), one after the delivery at most.
+        assert status_reads(emu) <= 2
+        assert inbox.event_for(handle.name) is not None
+        assert receiver.statuses and set(receiver.statuses) == {204}
+
+
+def test_generate_completes_on_the_delivery(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        events: list[Any] = []
+        result = gen.generate(
+            "a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE, on_event=events.append
+        )
+        assert result.videos
+        assert status_reads(emu) == 1
+        assert [e.kind for e in events].count("polled") == 1
+
+
+async def test_async_wait_and_generate_complete_on_the_delivery(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu, scheme="v1a")
+    with receiver:
+        agen = emu.async_generator(poll_schedule=SLOW_POLLS)
+        handle = await agen.submit("a kite", model=OMNI)
+        first, second = await asyncio.gather(
+            agen.wait(handle, webhooks=inbox, timeout=DEADLINE),
+            agen.generate("a boat", model=OMNI, webhooks=inbox, timeout=DEADLINE),
+        )
+        assert first.videos and second.videos
+        assert status_reads(emu) <= 3
+
+
+def test_a_webhook_that_never_arrives_costs_the_backstop_not_the_job(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu, backstop=0.2)
+    emu.webhooks.script("never")
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        result = gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE)
+        assert result.videos
+        assert emu.webhooks.sent == [] and inbox.events == []
+
+
+def test_the_deadline_holds_while_listening(emu: VeoEmulator) -> None:
+    emu.set_latency(60)
+    inbox, receiver = listen(emu)
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        with pytest.raises(veowrap.OperationTimeoutError) as info:
+            gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=0.3)
+        assert info.value.handle is not None
+
+
+@pytest.mark.parametrize("fault", ["late", "bad_signature"])
+def test_refused_deliveries_do_not_complete_a_wait_and_polling_still_does(
+    emu: VeoEmulator, fault: Any
+) -> None:
+    inbox, receiver = listen(emu, backstop=0.3)
+    emu.webhooks.max_attempts = 2
+    emu.webhooks.script(fault, times=4)
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        result = gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE)
+        assert result.videos
+        assert inbox.events == []
+        assert 400 in receiver.statuses and 204 not in receiver.statuses
+
+
+def test_duplicates_are_harmless_and_counted(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    emu.webhooks.script("duplicate")
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        handle = gen.submit("a kite", model=OMNI)
+        assert gen.wait(handle, webhooks=inbox, timeout=DEADLINE).videos
+        # The second copy may still be on its way when the wait returns.
+        deadline_seq = inbox.wait(frozenset({"never"}), 0.0)
+        assert deadline_seq is None
+        for _ in range(200):
+            if len(receiver.statuses) >= 2:
+                break
+            inbox.wait(frozenset({"never"}), 0.01)
+        assert receiver.statuses == [204, 204]
+        assert inbox.duplicates == 1 and len(inbox.events) == 1
+
+
+def test_a_rotated_secret_signs_twice_and_still_verifies(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    emu.webhooks.script("rotated")
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        assert gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE).videos
+        (sent,) = emu.webhooks.sent
+        assert sent.fault == "rotated" and sent.status == 204
+
+
+def test_an_endpoint_that_is_down_gets_the_delivery_on_a_retry(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    receiver.fail_next = 2
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        assert gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE).videos
+        attempts = emu.webhooks.sent
+        assert [a.status for a in attempts] == [503, 503, 204]
+        assert len({a.id for a in attempts}) == 1  # the same delivery, retried
+
+
+def test_out_of_order_deliveries_complete_both_waits(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    emu.webhooks.script("out_of_order")
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        first = gen.submit("one", model=OMNI)
+        second = gen.submit("two", model=OMNI)
+        assert gen.wait(second, webhooks=inbox, timeout=DEADLINE).videos
+        assert gen.wait(first, webhooks=inbox, timeout=DEADLINE).videos
+        subjects = [s.subject for s in emu.webhooks.sent]
+        assert subjects == [second.name, first.name]
+
+
+def test_a_delivery_that_beats_the_wait_is_kept_for_it(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        handle = gen.submit("a kite", model=OMNI)
+        keys = frozenset({handle.name})
+        assert inbox.wait(keys, DEADLINE) is not None  # delivered before anyone waits
+        before = status_reads(emu)
+        assert gen.wait(handle, webhooks=inbox, timeout=DEADLINE).videos
+        assert status_reads(emu) - before == 1
+
+
+def test_failed_interaction_is_reported_after_the_delivery(emu: VeoEmulator) -> None:
+    from veowrap.testing import Outcome
+
+    inbox, receiver = listen(emu)
+    emu.script(Outcome.error(message="no"))
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        with pytest.raises(veowrap.OperationFailedError):
+            gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE)
+        event = inbox.events[0]
+        assert event.type == "interaction.failed" and event.failed
+
+
+def test_webhooks_must_be_an_inbox(emu: VeoEmulator) -> None:
+    gen = emu.generator()
+    with pytest.raises(veowrap.RequestValidationError):
+        gen.wait("models/veo-3.1-generate-preview/operations/x", webhooks="inbox")  # type: ignore[arg-type]
