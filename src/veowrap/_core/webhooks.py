@@ -132,8 +132,9 @@ def read_delivery(headers: Any) -> Delivery:
     if len(msg_id) > _MAX_ID_CHARS or not _ID.match(msg_id):
         raise _fail("headers", "The webhook-id header is not a printable id without spaces.")
     stamp = found["webhook-timestamp"]
-    # Unix seconds, as the sender signed them: digits only, no sign, no fraction.
-    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+    # Unix seconds, as the sender signed them: digits only, no sign, no fraction, no leading
+    # zero (the HMAC library signs the canonical form; one spelling per instant).
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12 or stamp != str(int(stamp)):
         raise _fail("headers", "The webhook-timestamp header is not Unix seconds.")
     return Delivery(msg_id, int(stamp), stamp, parse_signatures(found["webhook-signature"]))
 
