@@ -207,3 +207,42 @@ def test_webhooks_must_be_an_inbox(emu: VeoEmulator) -> None:
     gen = emu.generator()
     with pytest.raises(veowrap.RequestValidationError):
         gen.wait("models/veo-3.1-generate-preview/operations/x", webhooks="inbox")  # type: ignore[arg-type]
+
+
+def test_generate_with_a_webhook_url_sends_webhook_config(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        result = gen.generate(
+            "a kite",
+            model=OMNI,
+            webhook="https://example.com/hook",
+            webhooks=inbox,
+            timeout=DEADLINE,
+        )
+        assert result.videos
+    create = next(r for r in emu.requests if r.endpoint == "interaction_create")
+    assert create.body["background"] is True
+    assert create.body["webhook_config"] == {
+        "uris": ["https://example.com/hook"],
+        "user_metadata": {},
+    }
+
+
+@pytest.mark.parametrize("model", [VEO, OMNI])
+def test_a_webhook_on_vertex_ai_is_refused_naming_the_way_out(emu: VeoEmulator, model: str) -> None:
+    gen = emu.generator(vertex=True)
+    with pytest.raises(veowrap.RequestValidationError) as info:
+        gen.generate("a kite", model=model, webhook="https://example.com/hook")
+    assert info.value.field == "webhook" and "only on the Gemini API" in str(info.value)
+    hint = info.value.hint or ""
+    assert "wait()" in hint and ("Pub/Sub" in hint or "Gemini API" in hint)
+    assert emu.accepted_submissions == 0
+
+
+def test_a_plain_http_webhook_url_is_refused_before_sending(emu: VeoEmulator) -> None:
+    gen = emu.generator()
+    with pytest.raises(veowrap.RequestValidationError) as info:
+        gen.generate("a kite", model=OMNI, webhook="http://example.com/hook")
+    assert info.value.field == "webhook.uris"
+    assert emu.accepted_submissions == 0

@@ -32,6 +32,7 @@ __all__ = [
     "WebhookVerificationError",
     "backstop_schedule",
     "check_timestamp",
+    "endpoint_url_problem",
     "event_keys",
     "jwks_url_problem",
     "match_keys",
@@ -213,19 +214,29 @@ def signed_content(delivery: Delivery, body: bytes) -> bytes:
     return f"{delivery.id}.{delivery.timestamp_text}.".encode() + body
 
 
-def jwks_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot serve keys, or ``None``: HTTPS, or HTTP to a loopback address only."""
+def endpoint_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a webhook endpoint or key set, or ``None``.
+
+    HTTPS (Google delivers only to HTTPS endpoints, webhooks-wire.md §3), or plain HTTP to a
+    loopback address for tests; never with credentials in the URL.
+    """
     try:
         parts = urlsplit(url)
+        host = parts.hostname
     except ValueError:
         return "it is not a URL"
     if parts.username or parts.password:
         return "it carries credentials"
-    if parts.scheme == "https" and parts.hostname:
+    if parts.scheme == "https" and host:
         return None
-    if parts.scheme == "http" and parts.hostname in _LOOPBACK:
+    if parts.scheme == "http" and host in _LOOPBACK:
         return None
-    return "keys must come over HTTPS (plain HTTP only to a loopback address, for tests)"
+    return "it must be an https:// URL (plain http:// only to a loopback address, for tests)"
+
+
+def jwks_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot serve keys, or ``None`` (the same rule as endpoints)."""
+    return endpoint_url_problem(url)
 
 
 # -- events -----------------------------------------------------------------------------------
