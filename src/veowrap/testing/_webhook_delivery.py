@@ -91,7 +91,7 @@ class WebhookDeliveries:
         self.max_attempts = 6
         self.backoff = 0.05
         self._lock = threading.Condition()
-        self._faults: list[WebhookFault] = []
+        self._faults: list[str] = []
         self._handled: set[str] = set()
         self._queue: list[_Pending] = []
         self._held: _Pending | None = None
