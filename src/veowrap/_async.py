@@ -172,6 +172,7 @@ class AsyncVideoGenerator(BaseGenerator):
         retry_failed: bool = False,
         budget: float | None = None,
         overwrite: bool = False,
+        webhooks: Inbox | None = None,
     ) -> AsyncIterator[BatchItem]:
         """Generates many videos; yields each item's outcome as it completes.
 
@@ -200,6 +201,8 @@ class AsyncVideoGenerator(BaseGenerator):
             overwrite: Replace files already at the items' destinations (by default an
                 existing file is never replaced: the item fails with
                 :class:`~veowrap.DestinationExistsError` and keeps its handle).
+            webhooks: Each item's wait completes on a webhook delivery to this inbox (with a
+                slow backstop poll); see :meth:`wait`.
 
         Raises:
             RequestValidationError: Before anything is sent: a request, or an option that is
@@ -223,6 +226,7 @@ class AsyncVideoGenerator(BaseGenerator):
             retry_failed=retry_failed,
             budget=budget,
             overwrite=overwrite,
+            webhooks=self._listening(webhooks),
         )
         return runner.run()
 

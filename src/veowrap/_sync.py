@@ -234,6 +234,7 @@ class VideoGenerator(BaseGenerator):
         retry_failed: bool = False,
         budget: float | None = None,
         overwrite: bool = False,
+        webhooks: Inbox | None = None,
     ) -> Iterator[BatchItem]:
         """Generates many videos; yields each item's outcome as it completes.
 
@@ -256,6 +257,7 @@ class VideoGenerator(BaseGenerator):
             retry_failed: Re-submit items recorded as failed in the journal.
             budget: Refuse the whole batch, before anything is sent, if its estimate is higher.
             overwrite: Replace files already at the items' destinations.
+            webhooks: Each item's wait completes on a webhook delivery to this inbox.
         """
         from veowrap._async import AsyncVideoGenerator
         from veowrap._batch import iterate_in_thread
@@ -279,6 +281,7 @@ class VideoGenerator(BaseGenerator):
             retry_failed=retry_failed,
             budget=budget,
             overwrite=overwrite,
+            webhooks=webhooks,
         )
         return iterate_in_thread(batch)
 

@@ -246,3 +246,25 @@ def test_a_plain_http_webhook_url_is_refused_before_sending(emu: VeoEmulator) ->
         gen.generate("a kite", model=OMNI, webhook="http://example.com/hook")
     assert info.value.field == "webhook.uris"
     assert emu.accepted_submissions == 0
+
+
+def test_a_batch_completes_each_item_on_its_delivery(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu)
+    emu.webhooks.script("duplicate")
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        items = gen.generate_all(
+            ["one", "two", "three"], concurrency=3, timeout=DEADLINE, webhooks=inbox
+        )
+        assert all(item.result is not None and item.result.videos for item in items), items
+        # Each item: one read when its wait begins (it resumes a handle), one after the push.
+        assert status_reads(emu) <= 6
+        assert len(inbox.events) == 3
+
+
+async def test_an_async_batch_completes_on_deliveries(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu, scheme="v1a")
+    with receiver:
+        agen = emu.async_generator(poll_schedule=SLOW_POLLS)
+        items = await agen.generate_all(["one", "two"], timeout=DEADLINE, webhooks=inbox)
+        assert all(item.result is not None for item in items)
