@@ -12,6 +12,7 @@ account and no cost:
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def build_app(inbox: webhooks.Inbox) -> FastAPI:
     async def gemini_webhook(request: Request) -> Response:
         body = await request.body()  # the raw bytes: the signature covers them exactly
         try:
-            inbox.deliver(body, request.headers)
+            # In a thread: a dynamic (v1a/JWT) delivery may fetch Google's key set first.
+            await asyncio.to_thread(inbox.deliver, body, request.headers)
         except webhooks.WebhookVerificationError as error:
             # Names the failed check ("signature", "timestamp", ...), never the secret.
             return Response(status_code=400, content=error.check)

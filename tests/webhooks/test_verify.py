@@ -314,3 +314,20 @@ def test_v1a_signature_of_wrong_length_or_encoding_is_refused(
     headers = signer.headers(raw, schemes=["v1a"])
     short = "v1a," + base64.b64encode(b"x" * 10).decode()
     refused("signature", raw, {**headers, "webhook-signature": short}, jwks=keys)
+
+
+def test_ed25519_work_per_delivery_is_bounded_by_a_key_cap(signer: WebhookSigner) -> None:
+    from veowrap._core.webhooks import MAX_ED25519_KEYS
+
+    decoys = [WebhookSigner().jwks()["keys"][0] for _ in range(MAX_ED25519_KEYS)]
+    for n, key in enumerate(decoys):
+        key["kid"] = f"decoy-{n}"
+    document = {"keys": [*decoys, *signer.jwks()["keys"]]}
+    raw = body()
+    headers = signer.headers(raw, schemes=["v1a"])
+    served = json.dumps(document).encode()
+    with RecordingServer(body=served, content_type="application/json") as server:
+        refused("signature", raw, headers, jwks=JwksKeys(server.url("/j")))
+    document["keys"] = [*signer.jwks()["keys"], *decoys]
+    with RecordingServer(body=json.dumps(document).encode()) as server:
+        assert webhooks.verify(raw, headers, jwks=JwksKeys(server.url("/j"))).scheme == "v1a"

@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_TOLERANCE_SECONDS",
     "GOOGLE_JWKS_URL",
     "MAX_BODY_BYTES",
+    "MAX_ED25519_KEYS",
     "MAX_SIGNATURE_ENTRIES",
     "Delivery",
     "SignatureEntry",
@@ -49,6 +50,9 @@ DEFAULT_TOLERANCE_SECONDS = 300.0
 MAX_BODY_BYTES = 256 << 10
 #: More entries than any rotation needs: bounds the work one forged header can cause.
 MAX_SIGNATURE_ENTRIES = 8
+#: Ed25519 keys tried per ``v1a`` entry (Google's set held three, #2927): with the entry cap,
+#: at most 8 × 16 signature checks per delivery, however large the key set.
+MAX_ED25519_KEYS = 16
 #: Seconds between backstop polls while a wait also listens for webhooks.
 DEFAULT_BACKSTOP_SECONDS = 60.0
 _MAX_ID_CHARS = 256

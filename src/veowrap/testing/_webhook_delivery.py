@@ -90,6 +90,8 @@ class WebhookDeliveries:
         self.payload: Payload = "guide"
         self.max_attempts = 6
         self.backoff = 0.05
+        #: Seconds an ``out_of_order`` delivery waits for the next one before going anyway.
+        self.hold_seconds = 2.0
         self._lock = threading.Condition()
         self._faults: list[str] = []
         self._handled: set[str] = set()
@@ -144,7 +146,7 @@ class WebhookDeliveries:
         a timestamp ten minutes old (a receiver refuses it; retries are late too).
         ``bad_signature``: signed with another secret or key. ``rotated``: two ``v1``
         entries, an unknown old secret's and the current one. ``out_of_order``: held back
-        until the next delivery has gone out (or 0.5 s).
+        until the next delivery has gone out (or ``hold_seconds``, default 2).
         """
         if fault not in WEBHOOK_FAULTS:
             raise ValueError(f"unknown fault {fault!r}; expected one of {sorted(WEBHOOK_FAULTS)}")
@@ -250,9 +252,10 @@ class WebhookDeliveries:
         if pending.fault == "out_of_order" and pending.attempt == 1:
             with self._lock:
                 if self._held is None:
-                    # Held back until the next delivery has gone out, or half a second.
+                    # Held back until the next delivery has gone out, or hold_seconds.
                     self._held = pending
-                    timer = _Pending(time.monotonic() + 0.5, next(self._order), "", "", "", b"")
+                    due = time.monotonic() + self.hold_seconds
+                    timer = _Pending(due, next(self._order), "", "", "", b"")
                     heapq.heappush(self._queue, timer)
                     return
         self._post(pending)

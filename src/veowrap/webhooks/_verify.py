@@ -352,10 +352,12 @@ def _ed25519_matches(signatures: list[bytes], content: bytes, keys: list[PyJWK])
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    for key in keys:
-        public = key.key
-        if not isinstance(public, Ed25519PublicKey) or key.public_key_use not in ("sig", None):
-            continue
+    usable = [
+        key.key
+        for key in keys
+        if isinstance(key.key, Ed25519PublicKey) and key.public_key_use in ("sig", None)
+    ]
+    for public in usable[: rules.MAX_ED25519_KEYS]:
         for signature in signatures:
             try:
                 public.verify(signature, content)
