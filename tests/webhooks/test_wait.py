@@ -9,6 +9,7 @@ short and the wait still completes by polling.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,16 @@ DEADLINE = 20.0
 def emu() -> Iterator[VeoEmulator]:
     with VeoEmulator(latency=0.15) as emulator:
         yield emulator
+
+
+def eventually(predicate: Any, seconds: float = 5.0) -> bool:
+    """Whether ``predicate()`` becomes true within ``seconds`` (checked every 10 ms)."""
+    pause = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        if predicate():
+            return True
+        pause.wait(0.01)
+    return bool(predicate())
 
 
 def status_reads(emu: VeoEmulator) -> int:
@@ -62,7 +73,7 @@ def test_wait_completes_on_the_delivery(emu: VeoEmulator, model: str, scheme: st
         # One read on resuming (it may be done already), one after the delivery at most.
         assert status_reads(emu) <= 2
         assert inbox.event_for(handle.name) is not None
-        assert receiver.statuses and set(receiver.statuses) == {204}
+        assert eventually(lambda: receiver.statuses) and set(receiver.statuses) == {204}
 
 
 def test_generate_completes_on_the_delivery(emu: VeoEmulator) -> None:
@@ -122,8 +133,8 @@ def test_refused_deliveries_do_not_complete_a_wait_and_polling_still_does(
         gen = emu.generator(poll_schedule=SLOW_POLLS)
         result = gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE)
         assert result.videos
-        assert inbox.events == []
-        assert 400 in receiver.statuses and 204 not in receiver.statuses
+        assert eventually(lambda: 400 in receiver.statuses)
+        assert inbox.events == [] and 204 not in receiver.statuses
 
 
 def test_duplicates_are_harmless_and_counted(emu: VeoEmulator) -> None:
@@ -134,12 +145,7 @@ def test_duplicates_are_harmless_and_counted(emu: VeoEmulator) -> None:
         handle = gen.submit("a kite", model=OMNI)
         assert gen.wait(handle, webhooks=inbox, timeout=DEADLINE).videos
         # The second copy may still be on its way when the wait returns.
-        deadline_seq = inbox.wait(frozenset({"never"}), 0.0)
-        assert deadline_seq is None
-        for _ in range(200):
-            if len(receiver.statuses) >= 2:
-                break
-            inbox.wait(frozenset({"never"}), 0.01)
+        assert eventually(lambda: len(receiver.statuses) >= 2)
         assert receiver.statuses == [204, 204]
         assert inbox.duplicates == 1 and len(inbox.events) == 1
 
@@ -150,6 +156,7 @@ def test_a_rotated_secret_signs_twice_and_still_verifies(emu: VeoEmulator) -> No
     with receiver:
         gen = emu.generator(poll_schedule=SLOW_POLLS)
         assert gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE).videos
+        assert eventually(lambda: emu.webhooks.sent)
         (sent,) = emu.webhooks.sent
         assert sent.fault == "rotated" and sent.status == 204
 
@@ -160,6 +167,7 @@ def test_an_endpoint_that_is_down_gets_the_delivery_on_a_retry(emu: VeoEmulator)
     with receiver:
         gen = emu.generator(poll_schedule=SLOW_POLLS)
         assert gen.generate("a kite", model=OMNI, webhooks=inbox, timeout=DEADLINE).videos
+        assert eventually(lambda: len(emu.webhooks.sent) >= 3)
         attempts = emu.webhooks.sent
         assert [a.status for a in attempts] == [503, 503, 204]
         assert len({a.id for a in attempts}) == 1  # the same delivery, retried
@@ -174,6 +182,7 @@ def test_out_of_order_deliveries_complete_both_waits(emu: VeoEmulator) -> None:
         second = gen.submit("two", model=OMNI)
         assert gen.wait(second, webhooks=inbox, timeout=DEADLINE).videos
         assert gen.wait(first, webhooks=inbox, timeout=DEADLINE).videos
+        assert eventually(lambda: len(emu.webhooks.sent) >= 2)
         subjects = [s.subject for s in emu.webhooks.sent]
         assert subjects == [second.name, first.name]
 
@@ -209,24 +218,43 @@ def test_webhooks_must_be_an_inbox(emu: VeoEmulator) -> None:
         gen.wait("models/veo-3.1-generate-preview/operations/x", webhooks="inbox")  # type: ignore[arg-type]
 
 
-def test_generate_with_a_webhook_url_sends_webhook_config(emu: VeoEmulator) -> None:
-    inbox, receiver = listen(emu)
-    with receiver:
+def test_generate_with_a_webhook_url_is_delivered_there_signed_v1a(emu: VeoEmulator) -> None:
+    inbox = webhooks.Inbox(jwks=emu.webhooks.jwks_url, backstop=FAR)  # no secret: dynamic only
+    with WebhookReceiver(inbox) as receiver:
+        emu.webhooks.configure()  # no project-level webhook: only the request's own URI
         gen = emu.generator(poll_schedule=SLOW_POLLS)
         result = gen.generate(
             "a kite",
             model=OMNI,
-            webhook="https://example.com/hook",
+            webhook={"uris": [receiver.url], "user_metadata": {"job": "j1"}},
             webhooks=inbox,
             timeout=DEADLINE,
         )
         assert result.videos
+        event = inbox.event_for(result.handle.name)
+        assert event is not None and event.scheme == "v1a"
+        assert event.user_metadata == {"job": "j1"}
     create = next(r for r in emu.requests if r.endpoint == "interaction_create")
     assert create.body["background"] is True
     assert create.body["webhook_config"] == {
-        "uris": ["https://example.com/hook"],
-        "user_metadata": {},
+        "uris": [receiver.url],
+        "user_metadata": {"job": "j1"},
     }
+
+
+def test_a_webhook_url_string_is_sent_and_never_contacted_off_loopback(emu: VeoEmulator) -> None:
+    inbox, receiver = listen(emu, backstop=0.2)
+    with receiver:
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        result = gen.generate(
+            "a kite", model=OMNI, webhook="https://example.com/hook", webhooks=inbox
+        )
+        assert result.videos  # by the backstop: the dynamic URI replaced the static webhook
+    create = next(r for r in emu.requests if r.endpoint == "interaction_create")
+    assert create.body["webhook_config"]["uris"] == ["https://example.com/hook"]
+    assert eventually(lambda: emu.webhooks.sent)
+    assert [s.fault for s in emu.webhooks.sent] == ["not loopback"]
+    assert receiver.statuses == []
 
 
 @pytest.mark.parametrize("model", [VEO, OMNI])

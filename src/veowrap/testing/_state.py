@@ -76,6 +76,9 @@ class Interaction:
     video_uri: str | None = None
     cancelled: bool = False
     expired: bool = False
+    #: ``webhook_config`` of the create: dynamic webhook URIs and metadata (webhooks-wire.md §2).
+    webhook_uris: tuple[str, ...] = ()
+    user_metadata: dict[str, Any] | None = None
 
 
 @dataclass

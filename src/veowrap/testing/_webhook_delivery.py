@@ -15,6 +15,7 @@ import itertools
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -72,6 +73,8 @@ class _Pending:
     body: bytes = field(compare=False)
     fault: str | None = field(compare=False, default=None)
     attempt: int = field(compare=False, default=1)
+    url: str = field(compare=False, default="")
+    scheme: SignScheme = field(compare=False, default="v1")
 
 
 class WebhookDeliveries:
@@ -87,6 +90,7 @@ class WebhookDeliveries:
         self.signer = signer or WebhookSigner()
         self.url: str | None = None
         self.scheme: SignScheme = "v1"
+        self.dynamic_scheme: SignScheme = "v1a"
         self.payload: Payload = "guide"
         self.max_attempts = 6
         self.backoff = 0.05
@@ -105,18 +109,32 @@ class WebhookDeliveries:
 
     # -- set-up -----------------------------------------------------------------------------
 
-    def configure(self, url: str, *, scheme: SignScheme = "v1", payload: Payload = "guide") -> None:
-        """Delivers finished jobs' events to ``url``, signed with ``scheme``.
+    def configure(
+        self,
+        url: str | None = None,
+        *,
+        scheme: SignScheme = "v1",
+        dynamic_scheme: SignScheme = "v1a",
+        payload: Payload = "guide",
+    ) -> None:
+        """Starts delivering finished jobs' events.
+
+        An interaction created with ``webhook_config`` is announced to its own ``uris`` only
+        (they replace the project's webhooks for that job), signed with ``dynamic_scheme``
+        and carrying its ``user_metadata`` in ``data``; every other job goes to ``url``.
 
         Args:
-            url: Where to POST (your receiver).
-            scheme: ``v1`` (HMAC with ``signer.secret``), ``v1a`` (Ed25519; keys at
-                `jwks_url`) or ``jwt`` (RS256 token; keys at `jwks_url`).
+            url: The project-level (static) webhook's URL, or ``None`` for none.
+            scheme: How static deliveries are signed: ``v1`` (HMAC with ``signer.secret``),
+                ``v1a`` (Ed25519; keys at `jwks_url`) or ``jwt`` (RS256; keys at `jwks_url`).
+            dynamic_scheme: How dynamic deliveries are signed (live reports: ``v1a``,
+                googleapis/python-genai#2927; Google's guide: a JWT).
             payload: ``guide`` puts ``output_file_uri``/``file_name`` in ``video.generated``
                 (Google's guide); ``video_uri`` uses ``video_uri`` (its Cloud Run sample).
         """
         with self._lock:
             self.url, self.scheme, self.payload = url, scheme, payload
+            self.dynamic_scheme = dynamic_scheme
             # Jobs already finished before now are not announced.
             self._handled.update(self._state.names())
         if self._thread is None:
@@ -196,20 +214,23 @@ class WebhookDeliveries:
             if event is None:
                 continue
             kind, body = event
+            it = self._state.interaction(name)
+            if it is not None and it.webhook_uris:
+                targets, scheme = list(it.webhook_uris), self.dynamic_scheme
+            else:
+                targets, scheme = ([self.url] if self.url else []), self.scheme
             with self._lock:
                 self._handled.add(name)
                 fault = self._faults.pop(0) if self._faults else None
                 if fault == "never":
                     continue
-                pending = _Pending(
-                    now, next(self._order), f"msg_{uuid.uuid4()}", kind, name, body, fault
-                )
-                heapq.heappush(self._queue, pending)
-                if fault == "duplicate":
-                    twin = _Pending(
-                        now, next(self._order), pending.id, kind, name, body, "duplicate"
-                    )
-                    heapq.heappush(self._queue, twin)
+                for target in targets:
+                    msg_id = f"msg_{uuid.uuid4()}"
+                    copies = 2 if fault == "duplicate" else 1
+                    for _ in range(copies):
+                        pending = _Pending(now, next(self._order), msg_id, kind, name, body, fault)
+                        pending.url, pending.scheme = target, scheme
+                        heapq.heappush(self._queue, pending)
 
     def _event_for(self, name: str, now: float) -> tuple[str, bytes] | None:
         op = self._state.operation(name)
@@ -243,6 +264,9 @@ class WebhookDeliveries:
             extra = {"error_code": it.outcome.code, "error_message": it.outcome.message}
         else:
             kind, extra = "interaction.completed", {}
+        if it.user_metadata is not None:
+            # Where Google puts it is undocumented; veowrap reads data's and the envelope's.
+            extra["user_metadata"] = it.user_metadata
         return kind, self.signer.body(kind, {"id": name, **extra})
 
     def _attempt(self, pending: _Pending) -> None:
@@ -268,8 +292,14 @@ class WebhookDeliveries:
             self._post(held)
 
     def _post(self, pending: _Pending) -> None:
-        url = self.url
-        if url is None:
+        url = pending.url
+        host = urllib.parse.urlsplit(url).hostname if url else None
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            # The emulator never reaches beyond this machine (a test's example.com URI).
+            with self._lock:
+                self._sent.append(
+                    SentDelivery(pending.id, pending.type, pending.subject, 0, 1, "not loopback")
+                )
             return
         headers = self._headers(pending)
         request = urllib.request.Request(url, data=pending.body, headers=headers, method="POST")
@@ -309,11 +339,11 @@ class WebhookDeliveries:
         signer = self.signer
         if fault == "bad_signature":
             signer = WebhookSigner()
-        if fault == "rotated" and self.scheme == "v1":
+        if fault == "rotated" and pending.scheme == "v1":
             secrets = [WebhookSigner().secret, self.signer.secret]
             return signer.headers(pending.body, msg_id=pending.id, timestamp=stamp, secrets=secrets)
         return signer.headers(
-            pending.body, schemes=[self.scheme], msg_id=pending.id, timestamp=stamp
+            pending.body, schemes=[pending.scheme], msg_id=pending.id, timestamp=stamp
         )
 
 
