@@ -209,3 +209,11 @@ def test_asgi_app_over_real_http(signer: WebhookSigner) -> None:
         assert info.value.code == 400
         info.value.close()
     assert inbox.event_for("v1_job") is not None
+
+
+def test_static_only_inbox_refuses_dynamic_signatures(signer: WebhookSigner) -> None:
+    inbox = Inbox(secret=signer.secret, jwks=None)
+    body, headers = delivery(signer, schemes=["v1a"])
+    with pytest.raises(WebhookVerificationError) as info:
+        inbox.deliver(body, headers)
+    assert info.value.check == "configuration" and "jwks=" in str(info.value)
