@@ -17,7 +17,7 @@ import pytest
 
 import veowrap
 from veowrap import webhooks
-from veowrap.testing import VeoEmulator, WebhookReceiver
+from veowrap.testing import VeoEmulator, WebhookReceiver, WebhookSigner
 
 # Veo runs on Vertex AI, which has no webhooks; the emulator announces its operations anyway,
 # so that operation names (with slashes) are matched as well as interaction ids.
@@ -296,3 +296,47 @@ async def test_an_async_batch_completes_on_deliveries(emu: VeoEmulator) -> None:
         agen = emu.async_generator(poll_schedule=SLOW_POLLS)
         items = await agen.generate_all(["one", "two"], timeout=DEADLINE, webhooks=inbox)
         assert all(item.result is not None for item in items)
+
+
+def test_webhooks_registered_through_the_api_receive_signed_deliveries(emu: VeoEmulator) -> None:
+    client = emu.client(api_version="v1")  # google-genai's own webhooks resource
+    box: dict[str, webhooks.Inbox] = {}
+    with _SwappableReceiver(box) as receiver:
+        hook = client.webhooks.create(
+            uri=receiver.url, subscribed_events=["interaction.completed"], name="dev"
+        )
+        assert hook.new_signing_secret and hook.new_signing_secret.startswith("whsec_")
+        listed = client.webhooks.list()
+        assert [w.id for w in listed.webhooks] == [hook.id]
+        assert listed.webhooks[0].new_signing_secret is None  # shown once
+        box["inbox"] = webhooks.Inbox(secret=hook.new_signing_secret, backstop=FAR)
+        gen = emu.generator(poll_schedule=SLOW_POLLS)
+        assert gen.generate("one", model=OMNI, webhooks=box["inbox"], timeout=DEADLINE).videos
+
+        # A rotation keeps the old secret valid for the grace: both verify the next delivery.
+        new = client.webhooks.rotate_signing_secret(id=hook.id).secret
+        assert len(client.webhooks.get(id=hook.id).signing_secrets) == 2
+        box["inbox"] = webhooks.Inbox(secret=new, backstop=FAR)
+        assert gen.generate("two", model=OMNI, webhooks=box["inbox"], timeout=DEADLINE).videos
+        assert eventually(lambda: len(emu.webhooks.sent) >= 2)
+        assert all(s.status == 204 for s in emu.webhooks.sent)
+
+        # Disabled: nothing is sent; the backstop still completes the wait.
+        client.webhooks.update(id=hook.id, update_mask="state", state="disabled")
+        box["inbox"] = webhooks.Inbox(secret=new, backstop=0.2)
+        assert gen.generate("three", model=OMNI, webhooks=box["inbox"], timeout=DEADLINE).videos
+        client.webhooks.delete(id=hook.id)
+        assert client.webhooks.list().webhooks in (None, [])
+    assert len(emu.webhooks.sent) == 2
+
+
+class _SwappableReceiver(WebhookReceiver):
+    """A receiver whose inbox can be swapped while it runs (one per secret)."""
+
+    def __init__(self, box: dict[str, webhooks.Inbox]) -> None:
+        self.box = box
+        super().__init__(webhooks.Inbox(secret=WebhookSigner().secret))
+
+    def _deliver(self, body: bytes, headers: list[tuple[str, str]]) -> int:
+        self.inbox = self.box["inbox"]
+        return super()._deliver(body, headers)

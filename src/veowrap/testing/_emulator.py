@@ -39,6 +39,7 @@ ENDPOINTS = frozenset(
         "interaction_delete",
         "legacy_generate",
         "media",
+        "webhooks",
     }
 )
 
@@ -89,6 +90,8 @@ class VeoEmulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._server = EmulatorServer(self._port, self._state, self._config)
+        # A webhook registered through the API starts the deliveries (and their keys) lazily.
+        self._state.webhook_registry.on_create = lambda: self.webhooks.start()
         self._serve(self._server, "veo-emulator")
         self.redirect_downloads(self._files_redirect)
         return self

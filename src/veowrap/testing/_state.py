@@ -116,6 +116,10 @@ class EmulatorState:
         self.quota: tuple[int, float] | None = None
         #: Base URL of the media origin Files API downloads redirect to; None serves directly.
         self.media_redirect: str | None = None
+        from ._webhook_api import WebhookRegistry  # here: it imports _http, which imports us
+
+        #: Registered (static) webhooks: the ``{ver}/webhooks`` resource.
+        self.webhook_registry = WebhookRegistry()
         self._clear()
 
     def _clear(self) -> None:
@@ -137,6 +141,7 @@ class EmulatorState:
         """Forgets requests, counters, faults, scripts and every resource (keeps latency)."""
         with self._lock:
             self._clear()
+        self.webhook_registry.clear()
 
     # Request log and faults -------------------------------------------------------------
 

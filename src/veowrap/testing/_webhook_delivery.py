@@ -75,6 +75,7 @@ class _Pending:
     attempt: int = field(compare=False, default=1)
     url: str = field(compare=False, default="")
     scheme: SignScheme = field(compare=False, default="v1")
+    secrets: tuple[str, ...] = field(compare=False, default=())  # a registered webhook's
 
 
 class WebhookDeliveries:
@@ -135,9 +136,14 @@ class WebhookDeliveries:
         with self._lock:
             self.url, self.scheme, self.payload = url, scheme, payload
             self.dynamic_scheme = dynamic_scheme
-            # Jobs already finished before now are not announced.
+        self.start()
+
+    def start(self) -> None:
+        """Starts delivering (jobs already finished are not announced); safe to call twice."""
+        with self._lock:
+            if self._thread is not None:
+                return
             self._handled.update(self._state.names())
-        if self._thread is None:
             self._thread = threading.Thread(
                 target=self._run, name="veo-emulator-webhooks", daemon=True
             )
@@ -215,21 +221,24 @@ class WebhookDeliveries:
                 continue
             kind, body = event
             it = self._state.interaction(name)
+            targets: list[tuple[str, SignScheme, tuple[str, ...]]]
             if it is not None and it.webhook_uris:
-                targets, scheme = list(it.webhook_uris), self.dynamic_scheme
+                targets = [(uri, self.dynamic_scheme, ()) for uri in it.webhook_uris]
             else:
-                targets, scheme = ([self.url] if self.url else []), self.scheme
+                targets = [(self.url, self.scheme, ())] if self.url else []
+                registered = self._state.webhook_registry.targets(kind)
+                targets += [(uri, "v1", tuple(keys)) for uri, keys in registered]
             with self._lock:
                 self._handled.add(name)
                 fault = self._faults.pop(0) if self._faults else None
                 if fault == "never":
                     continue
-                for target in targets:
+                for target, scheme, keys in targets:
                     msg_id = f"msg_{uuid.uuid4()}"
                     copies = 2 if fault == "duplicate" else 1
                     for _ in range(copies):
                         pending = _Pending(now, next(self._order), msg_id, kind, name, body, fault)
-                        pending.url, pending.scheme = target, scheme
+                        pending.url, pending.scheme, pending.secrets = target, scheme, keys
                         heapq.heappush(self._queue, pending)
 
     def _event_for(self, name: str, now: float) -> tuple[str, bytes] | None:
@@ -339,6 +348,11 @@ class WebhookDeliveries:
         signer = self.signer
         if fault == "bad_signature":
             signer = WebhookSigner()
+        if pending.secrets and fault != "bad_signature":
+            # A registered webhook: one v1 entry per valid secret (two during a rotation).
+            return signer.headers(
+                pending.body, msg_id=pending.id, timestamp=stamp, secrets=pending.secrets
+            )
         if fault == "rotated" and pending.scheme == "v1":
             secrets = [WebhookSigner().secret, self.signer.secret]
             return signer.headers(pending.body, msg_id=pending.id, timestamp=stamp, secrets=secrets)
