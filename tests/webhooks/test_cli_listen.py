@@ -62,3 +62,35 @@ def test_listen_needs_a_secret_or_keys() -> None:
         check=False,
     )
     assert completed.returncode != 0 and "NOPE_X" in completed.stderr
+
+
+def test_manage_webhooks_from_the_command_line() -> None:
+    from click.testing import CliRunner
+
+    from veowrap.cli._app import cli
+    from veowrap.testing import VeoEmulator
+
+    with VeoEmulator() as emu:
+        env: dict[str, str | None] = {**emu.env(), "GOOGLE_API_KEY": None}
+        env.update(GOOGLE_CLOUD_PROJECT=None, GOOGLE_CLOUD_LOCATION=None)
+        runner = CliRunner()
+
+        def run(*args: str) -> str:
+            result = runner.invoke(cli, ["webhooks", *args], env=env, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        created = run("create", "--uri", "https://example.com/h", "--event", "video.generated")
+        lines = dict(line.split(": ", 1) for line in created.splitlines() if ": " in line)
+        hook_id, secret = lines["id"], lines["secret"]
+        assert secret.startswith("whsec_")
+        listed = run("list", "--json")
+        assert json.loads(listed)["id"] == hook_id and secret not in listed
+        rotated = run("rotate", hook_id)
+        assert "secret: whsec_" in rotated and secret not in rotated
+        assert "pinged" in run("ping", hook_id)
+        assert "deleted" in run("delete", hook_id)
+        assert run("list") == ""
+        # The secret went to stdout once and nowhere else (the emulator's log masks nothing
+        # it did not receive: the secret was never sent back to the service).
+        assert all(secret not in json.dumps(r.body) for r in emu.requests)

@@ -1,8 +1,11 @@
-"""``veowrap webhooks listen``: a local receiver that verifies deliveries and prints the events.
+"""``veowrap webhooks``: manage the project's Gemini API webhooks, and a local receiver.
 
-For development: point a tunnel (or the emulator's ``webhooks.configure``) at it and watch what
-arrives. The secret is read from an environment variable, never from the command line (where
-it would land in shell history and ``ps``).
+``list``/``create``/``rotate``/``ping``/``delete`` call google-genai's ``client.webhooks``
+(Gemini API; credentials from the environment, as ``genai.Client()`` reads them). A new
+signing secret is printed once, to stdout only, and never logged. ``listen`` is a local
+receiver for development: point a tunnel (or the emulator's ``webhooks.configure``) at it and
+watch what arrives; its secret is read from an environment variable, never from the command
+line (where it would land in shell history and ``ps``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,120 @@ __all__ = ["webhooks"]
 
 @click.group()
 def webhooks() -> None:
-    """Gemini API webhooks: a local receiver for development."""
+    """Gemini API webhooks: manage them, or run a local receiver for development."""
+
+
+def _client() -> Any:
+    from google import genai
+
+    from veowrap._errors import UnsupportedCapabilityError
+
+    client = genai.Client()
+    if not hasattr(client, "webhooks"):
+        raise UnsupportedCapabilityError(
+            f"google-genai {genai.__version__} has no webhooks resource.",
+            hint="pip install -U google-genai (webhooks need 1.73.1 or later).",
+        )
+    return client
+
+
+def _resource(hook: Any) -> dict[str, Any]:
+    fields = ("id", "name", "uri", "subscribed_events", "state")
+    return {name: getattr(hook, name, None) for name in fields}
+
+
+def _show_secret(secret: str | None) -> None:
+    # stdout only, once: never through logging, never on stderr (often captured to files).
+    click.echo(f"secret: {secret}")
+    click.echo("Store it now: it is not shown again.", err=True)
+
+
+@webhooks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per webhook.")
+def list_(as_json: bool) -> None:
+    """List the project's webhooks (secrets are never shown)."""
+
+    def body() -> None:
+        client = _client()  # kept: google-genai closes its pool when a client is collected
+        page = client.webhooks.list()
+        for hook in getattr(page, "webhooks", None) or []:
+            row = _resource(hook)
+            if as_json:
+                click.echo(json.dumps(row))
+            else:
+                events = ",".join(row["subscribed_events"] or [])
+                click.echo(f"{row['id']}  {row['state']}  {row['uri']}  {events}")
+
+    guard(Output(as_json=as_json), body)
+
+
+@webhooks.command()
+@click.option("--uri", required=True, help="The HTTPS endpoint to deliver to.")
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    required=True,
+    help="An event to subscribe to (repeatable), e.g. video.generated.",
+)
+@click.option("--name", default=None, help="A display name.")
+def create(uri: str, events: tuple[str, ...], name: str | None) -> None:
+    """Register a webhook; prints its id, and its signing secret once."""
+
+    def body() -> None:
+        client = _client()
+        hook = client.webhooks.create(uri=uri, subscribed_events=list(events), name=name)
+        click.echo(f"id: {hook.id}")
+        _show_secret(hook.new_signing_secret)
+
+    guard(Output(), body)
+
+
+@webhooks.command()
+@click.argument("webhook_id")
+@click.option(
+    "--revoke-now", is_flag=True, help="Revoke the old secret at once (default: after 24 h)."
+)
+def rotate(webhook_id: str, revoke_now: bool) -> None:
+    """Rotate a webhook's signing secret; prints the new one once."""
+
+    def body() -> None:
+        behavior = (
+            "revoke_previous_secrets_immediately"
+            if revoke_now
+            else "revoke_previous_secrets_after_h24"
+        )
+        client = _client()
+        answer = client.webhooks.rotate_signing_secret(id=webhook_id, revocation_behavior=behavior)
+        _show_secret(answer.secret)
+
+    guard(Output(), body)
+
+
+@webhooks.command()
+@click.argument("webhook_id")
+def ping(webhook_id: str) -> None:
+    """Ask Google to send a test delivery to a webhook."""
+
+    def body() -> None:
+        client = _client()
+        client.webhooks.ping(id=webhook_id)
+        click.echo("pinged")
+
+    guard(Output(), body)
+
+
+@webhooks.command()
+@click.argument("webhook_id")
+def delete(webhook_id: str) -> None:
+    """Delete a webhook."""
+
+    def body() -> None:
+        client = _client()
+        client.webhooks.delete(id=webhook_id)
+        click.echo("deleted")
+
+    guard(Output(), body)
 
 
 @webhooks.command()
