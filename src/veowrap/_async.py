@@ -309,13 +309,16 @@ class AsyncVideoGenerator(BaseGenerator):
 
     async def _call(self, call: Call) -> Any:
         backend = self._calls
-        if call.op == "submit":
-            request, model = call.arg
-            operation = functools.partial(backend.submit_async, request, model)
-        elif call.op == "poll":
-            operation = functools.partial(backend.poll_async, call.arg)
-        else:
-            operation = functools.partial(backend.cancel_async, call.arg)
+        # Imported here: the plan module loads with the first flow, not with the package.
+        from veowrap._core.plan import Cancel, Poll, Submit
+
+        match call:
+            case Submit(request=request, model=model):
+                operation = functools.partial(backend.submit_async, request, model)
+            case Poll(handle=handle):
+                operation = functools.partial(backend.poll_async, handle)
+            case Cancel(handle=handle):
+                operation = functools.partial(backend.cancel_async, handle)
         if call.deadline is None or not self._real_time:
             return await operation()
         return await call_within_async(operation, call.deadline, self._clock)

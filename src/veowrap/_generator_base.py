@@ -332,8 +332,9 @@ class BaseGenerator:
         return webhooks
 
     def _deadline(self, timeout: float | None) -> float | None:
-        timeout = self.timeout if timeout is None else validation.seconds("timeout", timeout)
-        return None if timeout is None else self._clock() + timeout
+        from veowrap._core.deadline import deadline_after
+
+        return deadline_after(self.timeout if timeout is None else timeout, self._clock)
 
     def _retry_kwargs(self, call: Call, hook: EventHook | None) -> dict[str, Any]:
         return retry_arguments(

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Generic
 
-from veowrap._core.plan import Call, Emit, Plan, ResultT, Sleep
+from veowrap._core.plan import Call, Emit, Plan, ResultT, Sleep, Submit
 from veowrap._errors import SubmissionUncertainError, VeowrapError
 from veowrap._events import Event, Submitted
 from veowrap._handle import RESUME_NOTE, OperationHandle, note_resumable
@@ -82,16 +82,11 @@ class PlanRunner(Generic[ResultT]):
         redact_chain(error)
         call = self._in_flight
         # Ctrl-C, a cancelled task or a crash while the create was on the wire.
-        if (
-            call is not None
-            and call.op == "submit"
-            and self.handle is None
-            and not isinstance(error, VeowrapError)
-        ):
+        if isinstance(call, Submit) and self.handle is None and not isinstance(error, VeowrapError):
             text = (
                 f"veowrap: the create call was in flight when {type(error).__name__} arrived; "
                 "the service may have accepted it (and will bill it). It was not re-sent. "
-                f"Request fingerprint: {call.arg[0].fingerprint()}. Check for an operation you "
+                f"Request fingerprint: {call.request.fingerprint()}. Check for an operation you "
                 "did not expect before sending it again."
             )
             if text not in getattr(error, "__notes__", ()):

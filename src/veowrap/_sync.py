@@ -363,13 +363,16 @@ class VideoGenerator(BaseGenerator):
 
     def _call(self, call: Call) -> Any:
         backend = self._calls
-        if call.op == "submit":
-            request, model = call.arg
-            operation = functools.partial(backend.submit, request, model)
-        elif call.op == "poll":
-            operation = functools.partial(backend.poll, call.arg)
-        else:
-            operation = functools.partial(backend.cancel, call.arg)
+        # Imported here: the plan module loads with the first flow, not with the package.
+        from veowrap._core.plan import Cancel, Poll, Submit
+
+        match call:
+            case Submit(request=request, model=model):
+                operation = functools.partial(backend.submit, request, model)
+            case Poll(handle=handle):
+                operation = functools.partial(backend.poll, handle)
+            case Cancel(handle=handle):
+                operation = functools.partial(backend.cancel, handle)
         if call.deadline is None or not self._real_time:
             return operation()
         return call_within(operation, call.deadline, self._clock)

@@ -22,9 +22,12 @@ from google.genai import types
 from veowrap._core.plan import (
     Action,
     Call,
+    Cancel,
     Emit,
     Outcome,
+    Poll,
     Sleep,
+    Submit,
     cancel_plan,
     read_status,
     status_plan,
@@ -311,13 +314,13 @@ def test_interaction_route_reads_interactions() -> None:
     outcome = wait(driver, handle=INTERACTION, poll_first=True)
     assert outcome.status.raw_state == "completed"
     assert outcome.status.videos == (VideoRef(uri=URI),)
-    assert [call.arg for call in driver.actions if isinstance(call, Call)] == [INTERACTION] * 2
+    assert [call.handle for call in driver.actions if isinstance(call, Poll)] == [INTERACTION] * 2
 
 
 def test_poll_calls_carry_the_handle_and_deadline() -> None:
     driver = Driver(polls=[DONE])
     wait(driver, deadline=500.0)
-    assert [a for a in driver.actions if isinstance(a, Call)] == [Call("poll", HANDLE, 500.0)]
+    assert [a for a in driver.actions if isinstance(a, Call)] == [Poll(HANDLE, 500.0)]
 
 
 # ---------------------------------------------------------------------------- wait_plan: timeouts
@@ -378,7 +381,7 @@ def test_cancel_on_timeout_cancels_the_right_operation() -> None:
     with pytest.raises(OperationTimeoutError) as caught:
         wait(driver, deadline=10.0, cancel_on_timeout=True)
     cancel = driver.actions[-2]
-    assert isinstance(cancel, Call) and (cancel.op, cancel.arg) == ("cancel", HANDLE)
+    assert isinstance(cancel, Cancel) and cancel.handle == HANDLE
     # The deadline has passed: the cancel gets a short grace, never an open-ended wait.
     assert cancel.deadline is not None
     assert "it was cancelled" in caught.value.message
@@ -519,7 +522,7 @@ def test_veowrap_errors_pass_through_untouched() -> None:
 def test_submit_success() -> None:
     driver = Driver(submits=[RUNNING])
     handle, status = submit(driver)
-    assert driver.actions[0] == Call("submit", (REQUEST, "veo-3.1-generate-preview"), 99.0)
+    assert driver.actions[0] == Submit(REQUEST, "veo-3.1-generate-preview", 99.0)
     assert driver.trace == ["submit", "submitted"]
     assert driver.events == [Submitted(handle)]
     assert handle == OperationHandle(
@@ -663,7 +666,7 @@ def test_status_and_cancel_plans_type_their_errors(error: BaseException, expecte
 def test_cancel_plan() -> None:
     driver = Driver()
     assert driver.run(cancel_plan(HANDLE)) is None
-    assert driver.actions == [Call("cancel", HANDLE, None)]
+    assert driver.actions == [Cancel(HANDLE, None)]
 
 
 @pytest.mark.parametrize(

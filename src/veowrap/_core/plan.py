@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from veowrap._core import validation
 from veowrap._core.faults import classify
@@ -41,10 +41,14 @@ from veowrap._request import VideoRequest
 __all__ = [
     "Action",
     "Call",
+    "CallKind",
+    "Cancel",
     "Emit",
     "Outcome",
     "Plan",
+    "Poll",
     "Sleep",
+    "Submit",
     "cancel_plan",
     "read_status",
     "status_plan",
@@ -62,15 +66,38 @@ CANCEL_GRACE = 0.5
 
 
 @dataclass(frozen=True)
-class Call:
-    """Ask the backend to ``op``: ``submit`` a ``(request, model)``, ``poll``/``cancel`` a handle.
+class Submit:
+    """Ask the backend to create a job for ``request`` with ``model`` (billable: the driver
+    re-sends it only when the core's rules prove the first attempt was not accepted)."""
 
-    The driver retries the call with tenacity under the rules for ``op`` until ``deadline``.
-    """
-
-    op: Literal["submit", "poll", "cancel"]
-    arg: Any
+    request: VideoRequest
+    model: str
     deadline: float | None = None
+    op: ClassVar[CallKind] = "submit"
+
+
+@dataclass(frozen=True)
+class Poll:
+    """Ask the backend for the current state of ``handle``'s job."""
+
+    handle: OperationHandle
+    deadline: float | None = None
+    op: ClassVar[CallKind] = "poll"
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Ask the backend to cancel ``handle``'s job."""
+
+    handle: OperationHandle
+    deadline: float | None = None
+    op: ClassVar[CallKind] = "cancel"
+
+
+CallKind: TypeAlias = Literal["submit", "poll", "cancel"]
+Call: TypeAlias = Submit | Poll | Cancel
+"""A backend call. The driver retries it with tenacity under the rules for its ``op`` until
+its ``deadline``; drivers dispatch on the class with ``match``."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +167,7 @@ def submit_plan(
     ``TimeoutError``): that create may have been accepted, so it ends as uncertain.
     """
     try:
-        raw = yield Call("submit", (request, model), deadline)
+        raw = yield Submit(request, model, deadline)
     except VeowrapError:
         raise
     except Exception as error:
@@ -221,7 +248,7 @@ def wait_plan(
             if isinstance(woken, int) and woken > heard:
                 heard, last_chance, pushed = woken, False, True
         try:
-            raw = yield Call("poll", handle, deadline)
+            raw = yield Poll(handle, deadline)
             status = read_status(raw, handle.route)
             malformed = 0
         except MalformedResponse as error:
@@ -318,7 +345,7 @@ def _time_out(
     if cancel:
         try:
             # The deadline has passed: the cancel gets a short grace, never an open-ended wait.
-            yield Call("cancel", handle, clock() + CANCEL_GRACE)
+            yield Cancel(handle, clock() + CANCEL_GRACE)
         except Exception as error:  # the timeout is what the caller needs to hear about
             cause = cause or error
     failure = OperationTimeoutError(
@@ -336,7 +363,7 @@ def _time_out(
 def status_plan(handle: OperationHandle, deadline: float | None = None) -> Plan[OperationStatus]:
     """Reads the status once (with the usual read retries, within ``deadline``)."""
     try:
-        raw = yield Call("poll", handle, deadline)
+        raw = yield Poll(handle, deadline)
         return read_status(raw, handle.route)
     except VeowrapError:
         raise
@@ -349,7 +376,7 @@ def status_plan(handle: OperationHandle, deadline: float | None = None) -> Plan[
 def cancel_plan(handle: OperationHandle, deadline: float | None = None) -> Plan[None]:
     """Asks the service to cancel ``handle`` (within ``deadline``)."""
     try:
-        yield Call("cancel", handle, deadline)
+        yield Cancel(handle, deadline)
     except VeowrapError:
         raise
     except Exception as error:
