@@ -331,3 +331,13 @@ def test_ed25519_work_per_delivery_is_bounded_by_a_key_cap(signer: WebhookSigner
     document["keys"] = [*signer.jwks()["keys"], *decoys]
     with RecordingServer(body=json.dumps(document).encode()) as server:
         assert webhooks.verify(raw, headers, jwks=JwksKeys(server.url("/j"))).scheme == "v1a"
+
+
+def test_a_failing_key_host_is_not_asked_again_per_delivery(signer: WebhookSigner) -> None:
+    raw = body()
+    headers = signer.headers(raw, schemes=["v1a"])
+    with RecordingServer(status=503) as down:
+        keys = JwksKeys(down.url("/jwks.json"), cooldown=3600)
+        for _ in range(4):
+            refused("keys", raw, headers, jwks=keys)
+        assert len(down.requests) == 1

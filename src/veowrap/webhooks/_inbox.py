@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import OrderedDict, deque
@@ -126,7 +127,10 @@ class Inbox:
             self._changed.notify_all()
             woken = [w for w in self._waiters if self._latest(w.keys) > w.after]
         for waiter in woken:
-            waiter.loop.call_soon_threadsafe(waiter.ready.set)
+            # The waiter's loop may have closed since (its task ended): nothing to wake then,
+            # and the delivery must still be acknowledged.
+            with contextlib.suppress(RuntimeError):
+                waiter.loop.call_soon_threadsafe(waiter.ready.set)
         return True
 
     # -- reading ----------------------------------------------------------------------------

@@ -94,6 +94,7 @@ class JwksKeys:
         self._lock = threading.Lock()
         self._client: PyJWKClient | None = None
         self._fetched_at: float | None = None
+        self._failed_at: float | None = None
         self.fetches = 0
 
     def _jwt_client(self) -> PyJWKClient:
@@ -130,6 +131,7 @@ class JwksKeys:
                     raise OSError(f"HTTP {response.status}")
                 raw = response.read(MAX_JWKS_BYTES + 1)
         except Exception as error:
+            self._failed_at = time.monotonic()
             raise WebhookVerificationError(
                 f"The key set at {self.url} could not be fetched ({type(error).__name__}).",
                 check="keys",
@@ -150,12 +152,14 @@ class JwksKeys:
             raise WebhookVerificationError(
                 f"The key set at {self.url} is not a JWKS document.", check="keys"
             )
+        self._failed_at = None
         return data
 
     def keys(self, refresh: bool = False) -> list[PyJWK]:
         """The usable keys (cached; ``refresh`` fetches again unless within the cooldown)."""
         jwt = _need("jwt")
         with self._lock:
+            self._refuse_while_failing()
             client = self._jwt_client()
             if refresh and not self.may_refresh():
                 refresh = False
@@ -166,6 +170,17 @@ class JwksKeys:
                     f"The key set at {self.url} holds no usable key.", check="keys"
                 ) from None
 
+    def _refuse_while_failing(self) -> None:
+        # A key host that just failed is not asked again per delivery: a flood of forgeries
+        # while it is down would otherwise each wait for a timeout.
+        if self._failed_at is not None and time.monotonic() - self._failed_at < self.cooldown:
+            raise WebhookVerificationError(
+                f"The key set at {self.url} could not be fetched recently; not retried for "
+                f"{self.cooldown:g} s.",
+                check="keys",
+                hint="Check the JWKS URL and this host's network; the sender retries.",
+            )
+
     def may_refresh(self) -> bool:
         """Whether a forced fetch is allowed now (the cooldown has passed)."""
         return self._fetched_at is None or time.monotonic() - self._fetched_at >= self.cooldown
@@ -174,6 +189,7 @@ class JwksKeys:
         """The key with id ``kid`` (fetched again once, cooldown permitting, when unknown)."""
         jwt = _need("jwt")
         with self._lock:
+            self._refuse_while_failing()
             try:
                 key: PyJWK = self._jwt_client().get_signing_key(kid)
             except jwt.exceptions.PyJWKClientError:
