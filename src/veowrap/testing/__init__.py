@@ -13,7 +13,8 @@ from ._faults import Fault, Outcome
 from ._mp4 import Mp4Info, inspect_mp4
 from ._recording import RecordedForeignRequest, RecordingServer
 from ._state import RecordedRequest
-from ._webhook_delivery import SentDelivery, WebhookDeliveries, WebhookReceiver
+from ._webhook_delivery import SentDelivery, WebhookDeliveries
+from ._webhook_receiver import WebhookReceiver
 from ._webhooks import WebhookSigner
 
 __all__ = [

@@ -28,7 +28,8 @@ from veowrap._core.webhooks import (
 )
 from veowrap.webhooks._asgi import asgi_app
 from veowrap.webhooks._inbox import Inbox
-from veowrap.webhooks._verify import JwksKeys, verify
+from veowrap.webhooks._jwks import JwksKeys
+from veowrap.webhooks._verify import verify
 
 __all__ = [
     "DEFAULT_BACKSTOP_SECONDS",

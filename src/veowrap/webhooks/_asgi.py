@@ -14,7 +14,8 @@ from typing import Any
 
 from veowrap._core.webhooks import MAX_BODY_BYTES, WebhookVerificationError
 from veowrap.webhooks._inbox import Inbox
-from veowrap.webhooks._verify import JwksKeys, Secret, verify
+from veowrap.webhooks._jwks import JwksKeys
+from veowrap.webhooks._verify import Secret, verify
 
 __all__ = ["ASGIApp", "asgi_app"]
 

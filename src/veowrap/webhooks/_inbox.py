@@ -19,7 +19,8 @@ from veowrap._core.webhooks import (
     GOOGLE_JWKS_URL,
     WebhookEvent,
 )
-from veowrap.webhooks._verify import JwksKeys, Secret, verify
+from veowrap.webhooks._jwks import JwksKeys
+from veowrap.webhooks._verify import Secret, verify
 
 __all__ = ["Inbox"]
 
