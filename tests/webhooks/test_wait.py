@@ -340,3 +340,21 @@ class _SwappableReceiver(WebhookReceiver):
     def _deliver(self, body: bytes, headers: list[tuple[str, str]]) -> int:
         self.inbox = self.box["inbox"]
         return super()._deliver(body, headers)
+
+
+def test_virtual_time_backends_look_at_the_inbox_between_virtual_sleeps() -> None:
+    from veowrap.backends.fake import FakeBackend
+
+    signer = WebhookSigner()
+    inbox = webhooks.Inbox(secret=signer.secret, backstop=FAR)
+    backend = FakeBackend(platform="vertex", latency=30.0)
+    gen = veowrap.VideoGenerator(backend=backend, poll_schedule=SLOW_POLLS)
+    handle = gen.submit("a kite", model=VEO)
+    body = signer.body("video.generated", {"id": handle.name})
+    inbox.deliver(body, signer.headers(body))  # early: the job is still running then
+    polls: list[Any] = []
+    result = gen.wait(handle, webhooks=inbox, timeout=DEADLINE * 100, on_event=polls.append)
+    assert result.videos
+    # Resume read (running), wake read at once (running: the push came early), the recheck
+    # 2 s later (running: a 30 s job), then the backstop (~600 s) finds it done.
+    assert [e.kind for e in polls].count("polled") == 4
