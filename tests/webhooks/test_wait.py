@@ -358,3 +358,11 @@ def test_virtual_time_backends_look_at_the_inbox_between_virtual_sleeps() -> Non
     # Resume read (running), wake read at once (running: the push came early), the recheck
     # 2 s later (running: a 30 s job), then the backstop (~600 s) finds it done.
     assert [e.kind for e in polls].count("polled") == 4
+
+
+def test_the_pytest_fixtures_wire_emulator_receiver_and_inbox(
+    emulator: VeoEmulator, webhook_inbox: webhooks.Inbox, webhook_receiver: WebhookReceiver
+) -> None:
+    gen = emulator.generator(poll_schedule=SLOW_POLLS)
+    result = gen.generate("a kite", model=OMNI, webhooks=webhook_inbox, timeout=DEADLINE)
+    assert result.videos and webhook_inbox.event_for(result.handle.name) is not None
