@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from veowrap._version import __version__
 
 if TYPE_CHECKING:
-    from veowrap import backends, events
+    from veowrap import backends, events, webhooks
     from veowrap._async import AsyncVideoGenerator
     from veowrap._batch import BatchItem, BatchSummary, summarize
     from veowrap._batch_options import BatchOptions
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         UnsupportedCapabilityError,
         UsageError,
         VeowrapError,
+        WebhookVerificationError,
     )
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
@@ -108,6 +109,7 @@ _EXPORTS = {
     "SubmissionUncertainError": "veowrap._errors",
     "UnsupportedCapabilityError": "veowrap._errors",
     "VeowrapError": "veowrap._errors",
+    "WebhookVerificationError": "veowrap._errors",
     "JobError": "veowrap._errors",
     "ServiceRejectedError": "veowrap._errors",
     "TransientError": "veowrap._errors",
@@ -122,7 +124,7 @@ _EXPORTS = {
     "get_backend": "veowrap.backends._registry",
     "register_backend": "veowrap.backends._registry",
 }
-_SUBMODULES = {"backends", "events"}
+_SUBMODULES = {"backends", "events", "webhooks"}
 
 __all__ = [
     "AsyncVideoGenerator",
@@ -172,6 +174,7 @@ __all__ = [
     "VideoMask",
     "VideoRequest",
     "Webhook",
+    "WebhookVerificationError",
     "__version__",
     "backends",
     "capabilities",
@@ -185,6 +188,7 @@ __all__ = [
     "models",
     "register_backend",
     "summarize",
+    "webhooks",
 ]
 
 

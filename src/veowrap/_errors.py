@@ -40,6 +40,7 @@ __all__ = [
     "UnsupportedCapabilityError",
     "UsageError",
     "VeowrapError",
+    "WebhookVerificationError",
 ]
 
 
@@ -203,6 +204,22 @@ class ServiceRejectedError(UsageError):
         self.service_message = redact(service_message)
         self.field = field
         self.value = value
+        super().__init__(message, hint=hint)
+
+
+class WebhookVerificationError(UsageError):
+    """A webhook delivery was refused: it is not provably from the sender, or not fresh.
+
+    Answer the sender with HTTP 400 (or 401) and do not act on the body. The message names
+    the check that failed (``check``) and never contains a secret or a signature.
+
+    Attributes:
+        check: Which check failed: ``headers``, ``timestamp``, ``signature``, ``body``,
+            ``keys`` or ``configuration``.
+    """
+
+    def __init__(self, message: str, *, check: str, hint: str | None = None) -> None:
+        self.check = check
         super().__init__(message, hint=hint)
 
 

@@ -18,6 +18,7 @@ EXPECTED = {
     "UnsupportedCapabilityError": veowrap.UsageError,
     "DestinationError": veowrap.UsageError,
     "JournalError": veowrap.UsageError,
+    "WebhookVerificationError": veowrap.UsageError,
     "OperationFailedError": veowrap.JobError,
     "OperationCancelledError": veowrap.JobError,
     "OutputStorageRequiredError": veowrap.JobError,

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from veowrap._async import AsyncVideoGenerator
     from veowrap._sync import VideoGenerator
 
+    from ._webhook_delivery import WebhookDeliveries
+
 ENDPOINTS = frozenset(
     {
         "create",
@@ -37,6 +39,7 @@ ENDPOINTS = frozenset(
         "interaction_delete",
         "legacy_generate",
         "media",
+        "webhooks",
     }
 )
 
@@ -78,6 +81,7 @@ class VeoEmulator:
         self._server: EmulatorServer | None = None
         self._media: EmulatorServer | None = None
         self._threads: list[threading.Thread] = []
+        self._webhooks: WebhookDeliveries | None = None
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -86,6 +90,8 @@ class VeoEmulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._server = EmulatorServer(self._port, self._state, self._config)
+        # A webhook registered through the API starts the deliveries (and their keys) lazily.
+        self._state.webhook_registry.on_create = lambda: self.webhooks.start()
         self._serve(self._server, "veo-emulator")
         self.redirect_downloads(self._files_redirect)
         return self
@@ -106,6 +112,9 @@ class VeoEmulator:
         Returns once the handler threads have let go of their connections (at most about
         two seconds), so no handler outlives the emulator.
         """
+        if self._webhooks is not None:
+            self._webhooks.stop()
+            self._webhooks = None
         servers = [s for s in (self._server, self._media) if s is not None]
         self._server = self._media = None
         for server in servers:
@@ -304,6 +313,18 @@ class VeoEmulator:
         host. Zero is the right answer.
         """
         return self._state.media_credentials
+
+    @property
+    def webhooks(self) -> WebhookDeliveries:
+        """Signed webhook deliveries of finished jobs: ``emu.webhooks.configure(url)``.
+
+        Needs the ``webhooks`` extra. See `WebhookDeliveries` for schemes and faults.
+        """
+        if self._webhooks is None:
+            from ._webhook_delivery import WebhookDeliveries
+
+            self._webhooks = WebhookDeliveries(self._state)
+        return self._webhooks
 
     # Control ----------------------------------------------------------------------------
 

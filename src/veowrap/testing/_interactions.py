@@ -58,6 +58,23 @@ def _now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _webhook_config(body: dict[str, Any]) -> dict[str, Any]:
+    """``webhook_config: {uris, user_metadata}`` of a create (GUIDE: needs ``background``)."""
+    config = body.get("webhook_config")
+    if config is None:
+        return {}
+    uris = config.get("uris") if isinstance(config, dict) else None
+    if not isinstance(uris, list) or not uris or not all(isinstance(u, str) for u in uris):
+        raise invalid_argument("webhook_config.uris: a non-empty list of URIs is required.")
+    if not body.get("background"):
+        raise invalid_argument("webhook_config: requires background to be true.")
+    metadata = config.get("user_metadata")
+    return {
+        "webhook_uris": tuple(uris),
+        "user_metadata": metadata if isinstance(metadata, dict) else None,
+    }
+
+
 def create(ctx: Context) -> Response:
     """`POST {ver}/interactions`: background returns at once, otherwise blocks until done."""
     body = ctx.body if isinstance(ctx.body, dict) else None
@@ -99,6 +116,7 @@ def create(ctx: Context) -> Response:
         spec=spec,
         delivery=delivery,
         input_steps=steps,
+        **_webhook_config(body),
     )
     files: dict[str, StoredFile] = {}
     if delivery == "uri":

@@ -82,6 +82,9 @@ class Interaction:
     video_uri: str | None = None
     cancelled: bool = False
     expired: bool = False
+    #: ``webhook_config`` of the create: dynamic webhook URIs and metadata (webhooks-wire.md §2).
+    webhook_uris: tuple[str, ...] = ()
+    user_metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -120,6 +123,10 @@ class EmulatorState:
         self.quota_retry_after = False
         #: Base URL of the media origin Files API downloads redirect to; None serves directly.
         self.media_redirect: str | None = None
+        from ._webhook_api import WebhookRegistry  # here: it imports _http, which imports us
+
+        #: Registered (static) webhooks: the ``{ver}/webhooks`` resource.
+        self.webhook_registry = WebhookRegistry()
         self._clear()
 
     def _clear(self) -> None:
@@ -141,6 +148,7 @@ class EmulatorState:
         """Forgets requests, counters, faults, scripts and every resource (keeps latency)."""
         with self._lock:
             self._clear()
+        self.webhook_registry.clear()
 
     # Request log and faults -------------------------------------------------------------
 
