@@ -1,4 +1,4 @@
-"""One batch worker for benchmark 7 (``workers.py``): ``python _worker_child.py CONFIG_JSON``.
+"""One batch worker for benchmark 8 (``workers.py``): ``python _worker_child.py CONFIG_JSON``.
 
 Builds an ``AsyncVideoGenerator`` on a Vertex AI client pointed at the emulator, runs one
 untimed warm-up job (imports, catalog, connections), says ``ready``,

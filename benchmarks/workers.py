@@ -1,4 +1,4 @@
-"""Benchmark 7: four worker processes under one quota, sharing a PostgreSQL journal.
+"""Benchmark 8: four worker processes under one quota, sharing a PostgreSQL journal.
 
 The emulator (in its own process) limits creates to ``limit`` per sliding ``window`` seconds
 and answers the rest with 429 and a ``Retry-After``, as in benchmark 6. Four worker processes
@@ -144,7 +144,7 @@ def run(*, quick: bool) -> list[Row]:
 
     return [
         Row(
-            "7a",
+            "8a",
             f"makespan of {jobs} jobs, {WORKERS} worker processes, one quota of {limit} creates "
             f"/ {window:g} s (PostgreSQL journal and pacer)",
             f"{shared['makespan_s']:.2f} s",
@@ -156,8 +156,8 @@ def run(*, quick: bool) -> list[Row]:
             details,
         ),
         Row(
-            "7b",
-            "quota 429s and paid creates (same runs as 7a)",
+            "8b",
+            "quota 429s and paid creates (same runs as 8a)",
             rejections(shared),
             f"{WORKERS} independent pacers: {rejections(alone)}",
             None,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from veowrap._catalog import Catalog, ModelCapabilities, load_catalog
+from veowrap._catalog._explain import explain
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "models.md"
 
@@ -68,12 +69,18 @@ def render() -> str:
         " by hand. -->",
         "",
         f"veowrap's model catalog (schema {catalog.schema_version}, updated {catalog.updated}). "
-        "veowrap checks every request against it before anything is sent: a value a model "
-        "does not take raises `RequestValidationError` naming the field, the value, what the "
-        "model allows and a live model that would take it; a model shut down on a platform "
-        "raises `UnsupportedCapabilityError` with the date and its successor. Pass "
-        "`strict=False` to turn both into warnings (for emulators or services that still "
-        "answer). A model missing from the catalog is sent unchecked, with a warning.",
+        "veowrap checks every request against it before anything is sent. Every rule carries "
+        "its evidence: a source, the date it was read and a grade. A **documented** rule "
+        "(Google's reference pages say so and Google's samples do not contradict it) refuses: "
+        "`RequestValidationError` names the field, the value, what the model allows, the "
+        "source and a live model that would take it; a model shut down on a platform raises "
+        "`UnsupportedCapabilityError` with the date, the source and its successor. A "
+        "**reported** rule (third parties only, or Google's sources conflict) never refuses: "
+        "it warns, citing its source, and the request is sent so that the service decides. "
+        "Pass `strict=False` to turn documented refusals into warnings too (for emulators or "
+        "services that still answer). A model missing from the catalog is sent unchecked, "
+        "with a warning naming the closest catalog ids. `veowrap models --explain MODEL` "
+        "prints the rules of one model with their grades and sources.",
         "",
         'Durations are seconds of output (Gemini Omni\'s wire format spells them `"8s"`). '
         "Prompts are limited to 1,024 tokens on Veo; veowrap estimates tokens as "
@@ -126,7 +133,10 @@ def render() -> str:
         "Safety-filtered videos are not billed.",
         "",
     ]
+    lines += _platforms_section(catalog)
     lines += _rules_section(catalog)
+    lines += _evidence_section(catalog)
+    lines += _unconfirmed_section(catalog)
     lines += _sources_section(catalog)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -157,23 +167,89 @@ def _rules_section(catalog: Catalog) -> list[str]:
             if caps.max_image_bytes:
                 items.append(f"Images: at most {caps.max_image_bytes:,} bytes.")
             ext = caps.inputs.video
-            if ext is not None and ext.seconds_per_step is not None:
-                items.append(
-                    f"Extension: +{ext.seconds_per_step} s per step, up to {ext.max_steps} "
-                    f"steps, input ≤ {ext.max_input_seconds} s, output ≤ "
-                    f"{ext.max_output_seconds} s"
-                    + (", Veo-made videos only." if ext.veo_made_only else ".")
-                )
-            if caps.unconfirmed:
-                items.append(
-                    f"Unconfirmed (breaches warn, not refuse): {', '.join(caps.unconfirmed)}."
-                )
+            if ext is not None:
+                items.append(f"Extension: {_extension_words(caps)}.")
+            reported = sorted(key for key, ev in caps.evidence.items() if ev.grade == "reported")
+            reported += [f"rule: {r.why}" for r in caps.rules if r.evidence.grade == "reported"]
+            if reported:
+                items.append(f"Reported only (breaches warn, not refuse): {', '.join(reported)}.")
             items += list(caps.notes)
             lines.append(f"**{info.family} on {platform}**")
             lines.append("")
             lines += [f"- {item}" for item in items]
             lines.append("")
     return lines
+
+
+def _extension_words(caps: ModelCapabilities) -> str:
+    return next(row.says for row in explain(caps) if row.rule == "inputs.video")
+
+
+def _platforms_section(catalog: Catalog) -> list[str]:
+    """Veo 3.1 on the Gemini API next to Veo 3.1 on Vertex AI: where the routes differ."""
+    gemini = catalog.capabilities("veo-3.1-generate-preview", "gemini")
+    vertex = catalog.capabilities("veo-3.1-generate-001", "vertex")
+    if gemini is None or vertex is None:
+        return []
+    lines = [
+        "## Vertex AI and the Gemini API differ",
+        "",
+        "The same Veo 3.1 family takes different requests on the two platforms (Gemini API: "
+        "`veo-3.1-*-preview`, shut down there; Vertex AI: `veo-3.1-*-001`). Each cell gives "
+        "the rule and its grade.",
+        "",
+        _row(["rule", "Gemini API", "Vertex AI"]),
+        _row(["---"] * 3),
+    ]
+    by_rule: dict[str, dict[str, str]] = {}
+    for name, caps in (("gemini", gemini), ("vertex", vertex)):
+        for row in explain(caps):
+            if row.rule in ("lifecycle", "price", "person_generation", "unsupported_fields"):
+                continue
+            key, says = row.rule, row.says
+            if row.rule == "rule":
+                key, says = row.says.split(" (")[0], "applies"
+            by_rule.setdefault(key, {})[name] = f"{says} ({row.evidence.grade})"
+    for key, cells in by_rule.items():
+        lines.append(_row([key, cells.get("gemini", "no"), cells.get("vertex", "no")]))
+    lines += [
+        "",
+        "Gemini Omni takes the Interactions API on both platforms (location `global` on "
+        "Vertex AI), where Vertex AI names 1.1 `gemini-omni-1.1-flash-preview`.",
+        "",
+    ]
+    return lines
+
+
+def _evidence_section(catalog: Catalog) -> list[str]:
+    """Every rule of every model and platform with its grade, date and source."""
+    lines = [
+        "## Every rule with its grade and source",
+        "",
+        "*documented* rules refuse before anything is sent; *reported* rules warn, cite "
+        "their source, and send.",
+        "",
+    ]
+    for info in catalog.models:
+        for platform, caps in sorted(info.platforms.items()):
+            lines += [f"### `{info.id}` on {platform}", ""]
+            lines += [_row(["rule", "says", "grade", "read", "source"]), _row(["---"] * 5)]
+            for row in explain(caps):
+                ev = row.evidence
+                source = ev.source + (f" — sources conflict: {ev.conflict}" if ev.conflict else "")
+                lines.append(_row([row.rule, row.says, ev.grade, str(ev.date), source]))
+            lines.append("")
+    return lines
+
+
+def _unconfirmed_section(catalog: Catalog) -> list[str]:
+    lines = [
+        "## Facts veowrap could not confirm",
+        "",
+        "Each is graded *reported* in the data above, so none of them refuses a request.",
+        "",
+    ]
+    return lines + [f"- {fact}" for fact in catalog.unconfirmed] + [""]
 
 
 def _sources_section(catalog: Catalog) -> list[str]:

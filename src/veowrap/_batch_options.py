@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 if TYPE_CHECKING:
     from veowrap._events import Event
     from veowrap._journals import BatchJournal
+    from veowrap.webhooks import Inbox
 
 __all__ = ["BatchOptions"]
 
@@ -33,3 +34,4 @@ class BatchOptions(TypedDict, total=False):
     retry_failed: bool
     budget: float | None
     overwrite: bool
+    webhooks: Inbox | None

@@ -30,6 +30,15 @@ PLATFORMS: tuple[Platform, ...] = ("gemini", "vertex")
 EMULATOR_KEEPS_SERVING = {
     ("veo-3.0-generate-preview", "gemini"),
     ("veo-3.1-generate-preview", "gemini"),
+    # Retired on Vertex AI on 2026-06-30 (Google's Veo 2 page); the emulator still serves it
+    # so the SDK-level tests of Veo 2's own features (style references, 2 videos) keep a model.
+    ("veo-2.0-generate-001", "vertex"),
+    # Google's Vertex notebooks (veo3_advanced_controls, veo3_reference_to_video, as of
+    # 2026-08) call these on Vertex AI; the emulator serves them so tests/emulator/samples runs
+    # those notebooks. Whether Google still serves them there today is not confirmed (the
+    # catalog grades veo-3.1-generate-preview's Vertex retirement as reported: it warns).
+    ("veo-3.1-generate-preview", "vertex"),
+    ("veo-3.1-fast-generate-preview", "vertex"),
 }
 
 
@@ -79,9 +88,15 @@ def test_capabilities_agree_where_served(model: str, platform: Platform) -> None
     assert set(caps.durations) == set(emulated.durations)
     assert caps.default_duration == emulated.default_duration
     assert set(caps.aspect_ratios) == set(emulated.aspect_ratios)
-    assert set(caps.resolutions) == set(emulated.resolutions)
+    # Where the catalog only has third-party word for a limit (Veo 3.1 Lite: 720p/1080p, no
+    # reference images), the emulator may serve more: the catalog warns, it does not refuse.
+    if caps.evidence["resolutions"].grade == "documented":
+        assert set(caps.resolutions) == set(emulated.resolutions)
+    assert set(caps.resolutions) <= set(emulated.resolutions)
     assert caps.max_videos == emulated.max_samples[platform]
-    assert (caps.inputs.reference_images is not None) == (platform in emulated.reference_images)
+    if caps.evidence["inputs.reference_images"].grade == "documented":
+        has_refs = caps.inputs.reference_images is not None
+        assert has_refs == (platform in emulated.reference_images)
     assert caps.inputs.last_frame == emulated.last_frame
     assert (caps.inputs.video is not None) == emulated.extension
 
@@ -129,8 +144,9 @@ def test_catalog_and_emulator_judge_requests_alike(model: str, platform: Platfor
         }
         try:
             # Dated before any shutdown: lifecycle is compared separately above.
-            check_request(request, model, platform, today=datetime.date(2026, 1, 1))
-            catalog_ok = True
+            warnings = check_request(request, model, platform, today=datetime.date(2026, 1, 1))
+            # A reported rule warns and sends: Google (here, the emulator) decides either way.
+            catalog_ok = None if any("(reported, read " in w for w in warnings) else True
         except RequestValidationError:
             catalog_ok = False
         try:
@@ -145,7 +161,7 @@ def test_catalog_and_emulator_judge_requests_alike(model: str, platform: Platfor
         except emulator_errors.GoogleError:
             emulator_ok = False
         verdicts.add(emulator_ok)
-        if catalog_ok != emulator_ok:
+        if catalog_ok is not None and catalog_ok != emulator_ok:
             disagreements.append(
                 f"{kind} {duration}s {aspect} {resolution} x{samples}: "
                 f"catalog {'accepts' if catalog_ok else 'refuses'}, "

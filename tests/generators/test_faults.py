@@ -211,15 +211,18 @@ def test_expired_operation(vertex: Driver, emu: VeoEmulator) -> None:
 
 def test_server_side_validation_error(emu: VeoEmulator, flavour: str) -> None:
     unchecked = Driver(flavour, client=emu.client(vertex=True), strict=False)
-    with pytest.raises(veowrap.ServiceRejectedError, match="durationSeconds"):
+    with pytest.raises(veowrap.ServiceRejectedError, match="durationSeconds") as caught:
         unchecked.generate("a fox", model=MODEL, duration_seconds=5)
+    assert caught.value.field == "duration_seconds"  # the field the server named
     assert emu.accepted_submissions == 0
 
 
 def test_catalog_refuses_before_any_request(vertex: Driver, emu: VeoEmulator) -> None:
     with pytest.raises(veowrap.RequestValidationError, match="duration_seconds=5") as caught:
         vertex.generate("a fox", model=MODEL, duration_seconds=5)
-    assert "veo-2.0-generate-001" in str(caught.value)  # a model that would take it
+    # A live model that would take it (Veo 2 took 5 s but retired on Vertex AI 2026-06-30).
+    assert "gemini-omni-1.2-flash takes 5 s" in str(caught.value)
+    assert "Source: https://docs.cloud.google.com/" in str(caught.value)
     assert emu.requests == []
 
 

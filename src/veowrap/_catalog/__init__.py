@@ -8,9 +8,10 @@ shutdown date is a data edit, not a code change. The package is split by job:
 * ``_checking``: turning breaches into errors or warnings, with advice naming a model that
   would take the request.
 
-Facts the sources do not confirm are named in a spec's ``unconfirmed`` list. A request that
-breaks an unconfirmed fact gets a warning, not an error: refusing a request the service would
-have accepted is worse than letting the service refuse it.
+Every rule carries :class:`Evidence`: a source, the date it was read and a grade. Only a
+``documented`` rule refuses; a request that breaks a ``reported`` rule (third parties, or Google's
+own sources conflict) gets a warning naming the source and is sent: refusing a request the
+service would have accepted is worse than letting the service refuse it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from importlib import resources
 
 from veowrap._catalog._schema import (
     PLATFORM_NAMES,
+    RULE_KEYS,
     SCHEMA_VERSION,
     AudioMode,
     Catalog,
+    Evidence,
     Extension,
+    Grade,
     InputKind,
     Inputs,
     Latency,
@@ -41,10 +45,13 @@ from veowrap._request import VideoRequest
 
 __all__ = [
     "PLATFORM_NAMES",
+    "RULE_KEYS",
     "SCHEMA_VERSION",
     "AudioMode",
     "Catalog",
+    "Evidence",
     "Extension",
+    "Grade",
     "InputKind",
     "Inputs",
     "Latency",
@@ -120,13 +127,14 @@ def check_request(
         today: The date lifecycle checks use; defaults to today.
 
     Returns:
-        Warnings: an unknown model (sent unchecked), an upcoming shutdown, a breach of an
-        unconfirmed catalog fact, and, with ``strict=False``, what would have been refused.
+        Warnings: an unknown model (sent unchecked, with the closest catalog ids), an upcoming
+        shutdown or a deprecation, a breach of a ``reported`` rule (with its source), and, with
+        ``strict=False``, what would have been refused.
 
     Raises:
-        RequestValidationError: A field or combination the model does not take. The message
-            names the field, the value, what the model allows and, where one exists, a live
-            model that would take it.
+        RequestValidationError: A field or combination a ``documented`` rule says the model does
+            not take. The message names the field, the value, what the model allows, the rule's
+            source and, where one exists, a live model that would take it.
         UnsupportedCapabilityError: The model is shut down on, or not offered on, ``platform``.
 
     Example:

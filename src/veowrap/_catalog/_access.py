@@ -6,6 +6,9 @@ route comes from its catalog entry; ``route_prefixes`` covers models the catalog
 
 from __future__ import annotations
 
+import datetime
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 from veowrap._errors import RequestValidationError
@@ -31,6 +34,8 @@ class Combination(_Data):
     """What one platform/route combination (``"gemini/interactions"``, ...) refuses."""
 
     source: str
+    date: datetime.date
+    grade: Literal["documented", "reported"]
     refused_fields: dict[str, RefusedField] = {}
     reference_types: tuple[str, ...] | None = None
     reference_types_words: str | None = None

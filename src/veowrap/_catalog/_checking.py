@@ -27,14 +27,15 @@ def check(
     strict: bool = True,
     today: datetime.date | None = None,
 ) -> list[str]:
-    """Checks ``request`` against ``model`` on ``platform``; see :func:`veowrap.check_request`."""
+    """Checks ``request`` against ``model`` on ``platform``; see :func:`veowrap.check_request`.
+
+    Only a ``documented`` rule refuses; a ``reported`` one warns, citing its source, and the
+    request is sent.
+    """
     today = today or datetime.date.today()
     info = catalog.get(model)
     if info is None:
-        return [
-            f"model {model!r} is not in veowrap's catalog (updated {catalog.updated}); "
-            "sent unchecked."
-        ]
+        return [unknown_model(catalog, model)]
     warnings: list[str] = []
     caps = info.platforms.get(platform)
     if caps is None:
@@ -43,32 +44,46 @@ def check(
             raise UnsupportedCapabilityError(message, hint=hint)
         return [f"{message} Hint: {hint} Sent anyway (strict=False)."]
     lifecycle = caps.lifecycle
-    if lifecycle.shutdown is not None:
-        where = PLATFORM_NAMES[platform]
-        if lifecycle.is_shut_down(today):
-            message = f"{info.id} was shut down on {where} on {lifecycle.shutdown}."
-            hint = successor_hint(catalog, info, platform, today)
-            if strict:
-                raise UnsupportedCapabilityError(message, hint=hint)
-            warnings.append(f"{message} Hint: {hint} Sent anyway (strict=False).")
-        else:
-            successor = f"; successor: {lifecycle.successor}" if lifecycle.successor else ""
-            warnings.append(
-                f"{info.id} will be shut down on {where} on {lifecycle.shutdown}{successor}."
-            )
+    where = PLATFORM_NAMES[platform]
+    cited = f"Source: {lifecycle.evidence.cite()}."
+    if lifecycle.shutdown is not None and lifecycle.is_shut_down(today):
+        message = f"{info.id} was shut down on {where} on {lifecycle.shutdown}. {cited}"
+        hint = successor_hint(catalog, info, platform, today)
+        if strict and lifecycle.grade == "documented":
+            raise UnsupportedCapabilityError(message, hint=hint)
+        after = "Sent anyway (strict=False)." if lifecycle.grade == "documented" else _SENT
+        warnings.append(f"{message} Hint: {hint} {after}")
+    elif lifecycle.shutdown is not None or lifecycle.deprecated is not None:
+        successor = f"; successor: {lifecycle.successor}" if lifecycle.successor else ""
+        parts = []
+        if lifecycle.deprecated is not None:
+            parts.append(f"is deprecated on {where} since {lifecycle.deprecated}")
+        if lifecycle.shutdown is not None:
+            parts.append(f"will be shut down on {where} on {lifecycle.shutdown}")
+        warnings.append(f"{info.id} {' and '.join(parts)}{successor}. {cited}")
     for violation in violations(request, caps):
-        confirmed = violation.field.split(".")[0] not in caps.unconfirmed
+        documented = violation.evidence.grade == "documented"
         error = violation.error(suggest(catalog, request, caps, violation, today))
-        if strict and confirmed:
+        if strict and documented:
             raise error
-        if confirmed:
-            warnings.append(f"{error} Sent anyway (strict=False).")
-        else:
-            warnings.append(
-                f"{error} This catalog fact is unconfirmed, so the request is sent and the "
-                "service decides."
-            )
+        warnings.append(f"{error} " + ("Sent anyway (strict=False)." if documented else _SENT))
     return warnings
+
+
+_SENT = (
+    "This rule is only reported (third parties, or Google's sources conflict), so the request "
+    "is sent and the service decides."
+)
+
+
+def unknown_model(catalog: Catalog, model: str) -> str:
+    """The warning for a model the catalog lacks, with the closest catalog ids."""
+    text = f"model {model!r} is not in veowrap's catalog (updated {catalog.updated}); "
+    text += "sent unchecked."
+    close = catalog.closest_ids(model)
+    if close:
+        text += f" Did you mean {' or '.join(repr(c) for c in close)}?"
+    return text
 
 
 # -- advice: what to do instead ---------------------------------------------------------------
@@ -123,7 +138,7 @@ def suggest(
         partial: str | None = None
         exclude = caps.model if platform == caps.platform else None
         for candidate in _live(catalog, platform, today, exclude=exclude):
-            # Unconfirmed facts count here too: a suggestion should be one we are sure of.
+            # Reported rules count here too: a suggestion should be one we are sure of.
             broken = violations(request, candidate)
             # Compare base fields: reference_images.0.reference_type is about references too.
             base = violation.field.split(".")[0]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from veowrap._catalog._schema import PLATFORM_NAMES, InputKind, ModelCapabilities
+from veowrap._catalog._schema import PLATFORM_NAMES, Evidence, InputKind, ModelCapabilities
 from veowrap._errors import RequestValidationError
 from veowrap._request import VideoRequest
 
@@ -22,18 +22,28 @@ _CHARS_PER_TOKEN = 4  # No tokenizer ships with veowrap; characters / 4 is the u
 
 @dataclass(frozen=True)
 class Violation:
-    """One way a request breaks a model's catalog entry (turned into an error or a warning)."""
+    """One way a request breaks a model's catalog entry (turned into an error or a warning).
+
+    ``evidence`` is the broken rule's: its grade decides between refusing and warning, and its
+    source is cited either way.
+    """
 
     field: str
     value: Any
     allowed: str
     reason: str
     wants: str  # What the request asks for, in words, for "X takes <wants>." hints.
+    evidence: Evidence
     fallback_hint: str | None = None
 
     def error(self, hint: str | None) -> RequestValidationError:
         return RequestValidationError(
-            self.field, self.value, self.allowed, reason=self.reason, hint=hint
+            self.field,
+            self.value,
+            self.allowed,
+            reason=self.reason,
+            hint=hint,
+            source=self.evidence.cite(),
         )
 
 
@@ -73,21 +83,31 @@ def violations(request: VideoRequest, caps: ModelCapabilities) -> list[Violation
                     "unset",
                     f"{model} does not take it",
                     name,
+                    caps.evidence["unsupported_fields"],
                     fallback_hint=f"Drop {name}=.",
                 )
             )
     found += _input_violations(request, caps)
-    for name, choices, unit in (
-        ("duration_seconds", caps.durations, " s"),
-        ("aspect_ratio", caps.aspect_ratios, ""),
-        ("resolution", caps.resolutions, ""),
+    extension = caps.inputs.video if "video" in request.inputs else None
+    for name, key, choices, unit in (
+        ("duration_seconds", "durations", caps.durations, " s"),
+        ("aspect_ratio", "aspect_ratios", caps.aspect_ratios, ""),
+        ("resolution", "resolutions", caps.resolutions, ""),
     ):
         value = getattr(request, name)
+        reason = f"{model} does not take it"
+        allowed = _listing(choices)
+        if name == "duration_seconds" and extension is not None and extension.durations:
+            # Extending has its own durations (7 on Vertex AI, 8 on the Gemini API); an unset
+            # duration is left to the service, whose default for extension is not published.
+            key, choices = "inputs.video", extension.durations
+            allowed = f"{_listing(choices)} when extending a video"
+            reason = f"{model} extends videos with duration_seconds {_listing(choices)}"
         if value is not None and value not in choices:
             wants = f"{value}{unit}" if name != "aspect_ratio" else f"aspect ratio {value}"
-            found.append(
-                Violation(name, value, _listing(choices), f"{model} does not take it", wants)
-            )
+            if key == "inputs.video":
+                wants = f"duration_seconds={value!r} with a video to extend"
+            found.append(Violation(name, value, allowed, reason, wants, caps.evidence[key]))
     videos = request.number_of_videos
     if videos is not None and videos > caps.max_videos:
         found.append(
@@ -97,22 +117,24 @@ def violations(request: VideoRequest, caps: ModelCapabilities) -> list[Violation
                 f"1 to {caps.max_videos} on {PLATFORM_NAMES[caps.platform]}",
                 f"{model} makes at most {caps.max_videos} per request",
                 f"{videos} videos per request",
+                caps.evidence["max_videos"],
                 fallback_hint="Submit several requests instead.",
             )
         )
     found += _audio_violations(request, caps)
     if request.person_generation is not None and "person_generation" not in caps.unsupported_fields:
         mode = _person_mode(request)
-        allowed = caps.person_generation.get(mode, ())
-        if request.person_generation not in allowed:
+        modes = caps.person_generation.get(mode, ())
+        if request.person_generation not in modes:
             words = "text-to-video" if mode == "text" else f"requests with {INPUT_WORDS[mode]}"
             found.append(
                 Violation(
                     "person_generation",
                     request.person_generation,
-                    _listing(allowed) or "unset",
+                    _listing(modes) or "unset",
                     f"{model} does not take it for {words}",
                     f"person_generation={request.person_generation!r} for {words}",
+                    caps.evidence["person_generation"],
                 )
             )
     found += _rule_violations(request, caps)
@@ -136,9 +158,11 @@ def _input_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                     f"inputs: {accepted}",
                     f"{caps.model} does not take {INPUT_WORDS[kind]}",
                     INPUT_WORDS[kind],
+                    caps.evidence[f"inputs.{kind}"],
                 )
             )
     refs = caps.inputs.reference_images
+    evidence = caps.evidence["inputs.reference_images"]
     if refs is not None and request.reference_images:
         count = len(request.reference_images)
         if count > refs.max_count:
@@ -149,6 +173,7 @@ def _input_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                     f"at most {refs.max_count}",
                     f"{caps.model} takes at most {refs.max_count} reference images",
                     f"{count} reference images",
+                    evidence,
                 )
             )
         types = [r.reference_type for r in request.reference_images]
@@ -162,6 +187,7 @@ def _input_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                         f"{caps.model} does not take {kind} references on "
                         f"{PLATFORM_NAMES[caps.platform]}",
                         f"{kind} reference images",
+                        evidence,
                     )
                 )
         for kind, most in refs.types.items():
@@ -173,6 +199,7 @@ def _input_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                         f"at most {most} {kind} image(s)",
                         f"{caps.model} takes at most {most} {kind} reference image(s)",
                         f"{types.count(kind)} {kind} reference images",
+                        evidence,
                     )
                 )
         if not refs.mixed_types and len(set(types)) > 1:
@@ -183,6 +210,7 @@ def _input_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                     "references of one type",
                     f"{caps.model} does not mix asset and style references",
                     "mixed asset and style references",
+                    evidence,
                 )
             )
     return found
@@ -198,6 +226,7 @@ def _audio_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                 "False or unset",
                 f"{caps.model} makes silent videos",
                 "generate_audio=True",
+                caps.evidence["audio"],
             )
         ]
     if audio is False and caps.audio == "always":
@@ -208,6 +237,7 @@ def _audio_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                 "True or unset",
                 f"{caps.model} always generates audio",
                 "generate_audio=False",
+                caps.evidence["audio"],
             )
         ]
     return []
@@ -248,6 +278,7 @@ def _rule_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vio
                     f"{_listing(rule.allowed)} when {trigger}",
                     f"{caps.model} {rule.why}",
                     f"{rule.field}={value!r} with {trigger}",
+                    rule.evidence,
                     fallback_hint=f"Set {rule.field} to {_listing(rule.allowed)}, "
                     f"or change {trigger}.",
                 )
@@ -269,6 +300,7 @@ def _size_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vio
                     f"veowrap estimates tokens as characters / {_CHARS_PER_TOKEN})",
                     f"it is about {tokens:,} tokens",
                     f"a prompt of about {tokens:,} tokens",
+                    caps.evidence["prompt_max_tokens"],
                     fallback_hint="Shorten the prompt.",
                 )
             )
@@ -284,6 +316,7 @@ def _size_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vio
                         f"at most {most:,} bytes",
                         f"{caps.model} takes images up to {most:,} bytes",
                         f"images of {len(image.data):,} bytes",
+                        caps.evidence["max_image_bytes"],
                         fallback_hint="Shrink the image or pass a gs:// URI.",
                     )
                 )

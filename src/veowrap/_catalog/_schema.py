@@ -1,17 +1,19 @@
 """The catalog's data: frozen pydantic models of what each model accepts, and their loading.
 
 The facts live in ``catalog.json`` (packaged data); ``Catalog.from_dict`` merges its layers (a
-*family* gives defaults, a *model* overrides them, each *platform* entry overrides again;
-nested objects merge, lists replace).
+*family* gives defaults, the family's *platform* layer says how the platforms differ, a *model*
+overrides them, each model's *platform* entry overrides again; nested objects merge, lists
+replace). Every rule carries :class:`Evidence` (source, date, grade).
 """
 
 from __future__ import annotations
 
 import datetime
+import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from veowrap._catalog._access import Access, check_access
 from veowrap._handle import Platform, Route
@@ -19,10 +21,13 @@ from veowrap._request import AspectRatio, PersonGeneration, Resolution, VideoReq
 
 __all__ = [
     "PLATFORM_NAMES",
+    "RULE_KEYS",
     "SCHEMA_VERSION",
     "AudioMode",
     "Catalog",
+    "Evidence",
     "Extension",
+    "Grade",
     "InputKind",
     "Inputs",
     "Latency",
@@ -37,6 +42,7 @@ __all__ = [
 InputKind = Literal["text", "image", "last_frame", "reference_images", "video", "mask"]
 AudioMode = Literal["none", "optional", "always"]
 Stage = Literal["preview", "ga"]
+Grade = Literal["documented", "reported"]
 
 SCHEMA_VERSION = 1
 PLATFORM_NAMES: dict[Platform, str] = {"gemini": "the Gemini API", "vertex": "Vertex AI"}
@@ -44,6 +50,50 @@ PLATFORM_NAMES: dict[Platform, str] = {"gemini": "the Gemini API", "vertex": "Ve
 
 class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Evidence(_Data):
+    """Where a catalog rule comes from, and how sure veowrap is of it.
+
+    Attributes:
+        source: A URL or repository path (with the words that say so when useful).
+        date: When the source was read (or, for a notebook, the commit date relied on).
+        grade: ``"documented"`` when Google's reference pages say so and Google's samples do
+            not contradict it: a breach refuses before anything is sent. ``"reported"`` when
+            only third parties say so, or Google's own sources conflict: a breach warns, names
+            the source, and the request is sent so that the service decides.
+        conflict: What the sources disagree on, when they do.
+    """
+
+    source: str
+    date: datetime.date
+    grade: Grade
+    conflict: str | None = None
+
+    def cite(self) -> str:
+        """The source with its grade: ``"<source> (documented, read 2026-12-03)"``."""
+        text = f"{self.source} ({self.grade}, read {self.date}"
+        return text + (f"; sources conflict: {self.conflict})" if self.conflict else ")")
+
+
+#: The rules of a model's spec that each need :class:`Evidence` (combination rules carry their
+#: own). A breach of one is graded by its evidence.
+RULE_KEYS: tuple[str, ...] = (
+    "durations",
+    "aspect_ratios",
+    "resolutions",
+    "max_videos",
+    "audio",
+    "person_generation",
+    "inputs.image",
+    "inputs.last_frame",
+    "inputs.reference_images",
+    "inputs.video",
+    "inputs.mask",
+    "unsupported_fields",
+    "prompt_max_tokens",
+    "max_image_bytes",
+)
 
 
 class Latency(_Data):
@@ -70,7 +120,8 @@ class Price(_Data):
         usd_per_second: Dollars per output second, or ``None`` when no price is published.
         as_of: When the price was read.
         source: Where it was read.
-        confirmed: ``False`` when only third-party pages give it.
+        confirmed: ``True`` only when Google's own pricing page gives this figure;
+            ``False`` when only third-party pages do.
         note: Anything else worth knowing (ranges, reported cuts).
     """
 
@@ -87,9 +138,20 @@ class Lifecycle(_Data):
     """A model's state on one platform."""
 
     stage: Stage
+    deprecated: datetime.date | None = None
     shutdown: datetime.date | None = None
     successor: str | None = None
     source: str
+    date: datetime.date
+    grade: Grade
+    conflict: str | None = None
+
+    @property
+    def evidence(self) -> Evidence:
+        """The lifecycle's source as :class:`Evidence` (a ``reported`` shutdown only warns)."""
+        return Evidence(
+            source=self.source, date=self.date, grade=self.grade, conflict=self.conflict
+        )
 
     def is_shut_down(self, today: datetime.date) -> bool:
         """Whether the model no longer answers on this platform as of ``today``."""
@@ -105,10 +167,23 @@ class ReferenceImages(_Data):
 
 
 class Extension(_Data):
-    """Video extension limits (``None`` where not published)."""
+    """Video extension limits (``None`` where not published).
 
+    Attributes:
+        durations: The ``duration_seconds`` values an extension request takes (``None``: the
+            model's usual durations). The Gemini API wants 8 for a +7 s step; Vertex AI wants 7.
+        seconds_per_step: Seconds one extension adds.
+        max_steps: How many times a video may be extended.
+        min_input_seconds: Shortest input video.
+        max_input_seconds: Longest input video.
+        max_output_seconds: Longest video an extension may produce.
+        veo_made_only: Only videos Veo made can be extended.
+    """
+
+    durations: tuple[int, ...] | None = None
     seconds_per_step: int | None
     max_steps: int | None
+    min_input_seconds: int | None = None
     max_input_seconds: int | None
     max_output_seconds: int | None
     veo_made_only: bool
@@ -135,6 +210,7 @@ class Rule(_Data):
     field: Literal["duration_seconds", "resolution", "aspect_ratio"]
     allowed: tuple[Any, ...]
     why: str
+    evidence: Evidence
 
 
 class ModelCapabilities(_Data):
@@ -163,8 +239,24 @@ class ModelCapabilities(_Data):
     latency: Latency
     prices: tuple[Price, ...] = ()
     lifecycle: Lifecycle
-    unconfirmed: tuple[str, ...] = ()
+    evidence: dict[str, Evidence]
     notes: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _every_rule_has_evidence(self) -> ModelCapabilities:
+        # A rule without evidence could neither refuse (nothing to cite) nor be trusted.
+        missing = [key for key in RULE_KEYS if key not in self.evidence]
+        unknown = [key for key in self.evidence if key not in RULE_KEYS]
+        if missing or unknown:
+            raise ValueError(
+                f"{self.model} on {self.platform}: evidence missing for {missing}, "
+                f"unknown keys {unknown}"
+            )
+        return self
+
+    def grade_of(self, key: str) -> Evidence:
+        """The evidence of one of :data:`RULE_KEYS` for this model and platform."""
+        return self.evidence[key]
 
     @property
     def input_kinds(self) -> tuple[InputKind, ...]:
@@ -212,6 +304,7 @@ class Catalog(_Data):
     updated: datetime.date
     access: Access
     models: tuple[ModelInfo, ...]
+    unconfirmed: tuple[str, ...] = ()  # Facts veowrap could not confirm on Google's pages.
     _by_name: dict[str, ModelInfo] | None = PrivateAttr(default=None)
 
     @classmethod
@@ -229,11 +322,19 @@ class Catalog(_Data):
         families: Mapping[str, Any] = data.get("families", {})
         infos = []
         for entry in data["models"]:
-            base = _merge(families.get(entry["family"], {}), entry.get("spec", {}))
+            family = dict(families.get(entry["family"], {}))
+            # A family may say how it differs per platform (Vertex AI vs the Gemini API).
+            family_platforms: Mapping[str, Any] = family.pop("platforms", {})
             platforms = {
                 platform: ModelCapabilities.model_validate(
                     {
-                        **_merge(base, layer.get("spec", {})),
+                        **_merge(
+                            _merge(
+                                _merge(family, family_platforms.get(platform, {})),
+                                entry.get("spec", {}),
+                            ),
+                            layer.get("spec", {}),
+                        ),
                         "model": entry["id"],
                         "platform": platform,
                         "family": entry["family"],
@@ -258,6 +359,7 @@ class Catalog(_Data):
                 "updated": data["updated"],
                 "access": data["access"],
                 "models": infos,
+                "unconfirmed": data.get("unconfirmed", ()),
             }
         )
 
@@ -266,6 +368,15 @@ class Catalog(_Data):
     def get(self, model: str) -> ModelInfo | None:
         """The model with this id or alias (``models/`` and publisher prefixes stripped)."""
         return self._index().get(_bare(model))
+
+    def closest_ids(self, model: str, count: int = 3) -> list[str]:
+        """Catalog ids (and aliases) spelled most like ``model``, best first, for "did you mean".
+
+        Example:
+            >>> load_catalog().closest_ids("veo-3.1-generate-01")[0]
+            'veo-3.1-generate-001'
+        """
+        return difflib.get_close_matches(_bare(model), list(self._index()), n=count, cutoff=0.6)
 
     def capabilities(self, model: str, platform: Platform) -> ModelCapabilities | None:
         """A model's capabilities on ``platform``, or ``None`` if the catalog has none."""

@@ -16,7 +16,9 @@ from typing import Any, Literal, cast
 
 from veowrap._errors import (
     ConfigurationError,
+    OperationFailedError,
     OperationNotFoundError,
+    OutputStorageRequiredError,
     QuotaExceededError,
     ServiceRejectedError,
     ServiceUnavailableError,
@@ -99,6 +101,8 @@ class Fault:
         message: The server's or the exception's message (never contains credentials: request
             headers are not part of any message read here).
         reason: The Google status string, e.g. ``RESOURCE_EXHAUSTED``.
+        field: The request field a 400 names in ``details[].fieldViolations[].field``, as sent
+            (``parameters.durationSeconds``), when the answer has one.
     """
 
     kind: FaultKind
@@ -106,6 +110,7 @@ class Fault:
     retry_after: float | None = None
     message: str = ""
     reason: str | None = None
+    field: str | None = None
 
     def describe(self) -> str:
         """A short text for logs and events, e.g. ``HTTP 429 RESOURCE_EXHAUSTED``."""
@@ -125,6 +130,7 @@ def describe(error: BaseException) -> Fault:
             retry_after=_retry_after(_headers_of(error), body),
             message=redact(_message_of(body) or _safe_str(error)),
             reason=_reason_of(body),
+            field=_violated_field(body),
         )
     names = _class_names(error)
     # urllib wraps socket errors in URLError(reason); SDKs chain them as __cause__.
@@ -204,7 +210,7 @@ class Verdict:
                 return UnsupportedCapabilityError(
                     text,
                     hint=f"Check the model id{f' {model!r}' if model else ''} and the platform; "
-                    "veowrap.models() lists the models and where they live.",
+                    "veowrap.models() lists the models and where they live." + _did_you_mean(model),
                 )
             if status in (401, 403) or (status == 400 and "api key" in fault.message.lower()):
                 return ConfigurationError(
@@ -215,14 +221,25 @@ class Verdict:
                     handle=handle,
                 )
             if status == 400 and phase == "submit":
+                # The message's wording first; a fieldViolations entry when it names none.
+                field = service_field(fault.message) or (
+                    service_field(fault.field) if fault.field else None
+                )
+                value = getattr(request, field, None) if field and request is not None else None
+                named = f" {field}={value!r}" if field and value is not None else ""
+                named = named or (f" {field}" if field else " the request")
+                explain = f"`veowrap models --explain {model}`" if model else "veowrap.models()"
                 return ServiceRejectedError(
-                    f"The service refused the request{f' for {model}' if model else ''}: "
+                    f"The service refused{named}{f' for {model}' if model else ''}: "
                     f"{fault.message}",
                     status_code=status,
                     model=model,
+                    field=field,
                     service_message=fault.message,
-                    hint="Change the field the message names; veowrap.capabilities(model) lists "
-                    "what the model takes. Nothing was started or billed.",
+                    value=value,
+                    hint=f"Change {field or 'the field the message names'}; "
+                    f"{explain} lists what the model takes, with sources. Nothing was started "
+                    "or billed.",
                 )
             return VeowrapError(text, handle=handle)
         if fault.kind == "auth":
@@ -236,6 +253,86 @@ class Verdict:
             hint="Check the network; the handle, if any, resumes the work later.",
             handle=handle,
         )
+
+
+#: Wire field names the service uses in its messages, and veowrap's name for each.
+_WIRE_FIELDS: dict[str, str] = {
+    "durationSeconds": "duration_seconds",
+    "duration": "duration_seconds",
+    "aspectRatio": "aspect_ratio",
+    "aspect_ratio": "aspect_ratio",
+    "resolution": "resolution",
+    "sampleCount": "number_of_videos",
+    "negativePrompt": "negative_prompt",
+    "personGeneration": "person_generation",
+    "storageUri": "output_gcs_uri",
+    "gcs_uri": "output_gcs_uri",
+    "generateAudio": "generate_audio",
+    "enhancePrompt": "enhance_prompt",
+    "compressionQuality": "compression_quality",
+    "resizeMode": "resize_mode",
+    "seed": "seed",
+    "fps": "fps",
+    "lastFrame": "last_frame",
+    "referenceImages": "reference_images",
+    "image": "image",
+    "video": "video",
+    "mask": "mask",
+    "prompt": "prompt",
+    "labels": "labels",
+}
+# A name in backticks (Google's "`durationSeconds` is out of bound") or after a path prefix
+# ("parameters.durationSeconds", "instances[0].lastFrame", "response_format.duration").
+_NAMED_FIELD = re.compile(
+    r"`([A-Za-z_]+)`|\b(?:parameters|instances\[\d+\]|response_format)\.([A-Za-z_]+)"
+)
+
+
+def service_field(message: str) -> str | None:
+    """The request field a service error message names, in veowrap's spelling, if any.
+
+    Args:
+        message: The service's error message.
+
+    Returns:
+        For example ``"duration_seconds"`` for "The number value for `durationSeconds` is out
+        of bound…", or None when the message names no field veowrap knows.
+    """
+    for match in _NAMED_FIELD.finditer(message):
+        name = match[1] or match[2]
+        if name in _WIRE_FIELDS:
+            return _WIRE_FIELDS[name]
+    return None
+
+
+_LARGE_INLINE = "output storage uri is required"
+
+
+def failed_operation(
+    message: str, code: int | str | None, handle: OperationHandle | None
+) -> OperationFailedError:
+    """The typed error for an operation that finished with the service's error.
+
+    Args:
+        message: The operation's error message.
+        code: Its error code.
+        handle: The operation.
+    """
+    text = f"The operation failed: {message} (code {code})."
+    if _LARGE_INLINE in message.lower():
+        return OutputStorageRequiredError(
+            text,
+            code=code,
+            hint="The video is too large to return inline: pass output_gcs_uri='gs://BUCKET/"
+            "PREFIX/' (a bucket the service may write to) and generate again.",
+            handle=handle,
+        )
+    return OperationFailedError(
+        text,
+        code=code,
+        hint="Read the message: it usually names the input or parameter at fault.",
+        handle=handle,
+    )
 
 
 def classify(
@@ -351,3 +448,28 @@ def _safe_str(error: BaseException) -> str:
         return redact(str(error))
     except Exception:  # a broken __str__ must not hide the original failure
         return type(error).__name__
+
+
+# -- naming what the service refused ------------------------------------------------------------
+
+
+def _violated_field(body: Any) -> str | None:
+    for detail in _error_part(body).get("details") or ():
+        if isinstance(detail, Mapping):
+            for violation in detail.get("fieldViolations") or ():
+                if isinstance(violation, Mapping) and violation.get("field"):
+                    return str(violation["field"])
+    return None
+
+
+def _did_you_mean(model: str | None) -> str:
+    if not model:
+        return ""
+    # The catalog is packaged data, already loaded by the checks that ran before submitting.
+    from veowrap._catalog import load_catalog
+
+    catalog = load_catalog()
+    if catalog.get(model) is not None:
+        return ""
+    close = catalog.closest_ids(model)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

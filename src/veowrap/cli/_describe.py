@@ -81,10 +81,6 @@ _PHRASES = (
     ("Raise max_cost_usd / budget=", "Raise --max-cost"),
     ("Lower requests_per_minute", "Lower --rpm"),
     ("veowrap.models() lists", "`veowrap models` lists"),
-    (
-        "veowrap.capabilities(model) lists what the model takes",
-        "`veowrap models` lists what each model takes",
-    ),
     (" or pass credentials=", ""),
     (
         "rerun with the same journal and retry_failed=True",
@@ -93,7 +89,10 @@ _PHRASES = (
     ("pass resend_uncertain=True to send it again", "rerun with --resend-uncertain to send it"),
     # A webhook: the command line always polls.
     ("or poll with wait().", "or leave out webhook: veowrap polls until the job is done."),
-    ("webhook needs polling with wait().", "Leave out webhook: veowrap polls until it is done."),
+    (
+        "Poll with wait(), or use the Gemini API (api_key=...) for webhooks.",
+        "Leave out webhook: veowrap polls until it is done.",
+    ),
 )
 # "drop seed=", "Pass image=": a request field named as a Python keyword argument.
 _FIELD_ARGUMENT = re.compile(r"\b(drop|[Pp]ass) ([a-z_]+)=(?=[\s.,;)]|$)")

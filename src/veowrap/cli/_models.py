@@ -19,13 +19,24 @@ __all__ = ["models"]
 )
 @click.option("--all", "show_all", is_flag=True, help="Include models that have shut down.")
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog entries as JSON.")
-def models(platform: str | None, show_all: bool, as_json: bool) -> None:
+@click.option(
+    "--explain",
+    "explain_model",
+    metavar="MODEL",
+    help="Show every rule of MODEL with its grade (documented refuses, reported warns) and source.",
+)
+def models(platform: str | None, show_all: bool, as_json: bool, explain_model: str | None) -> None:
     """List the models: seconds, resolutions, status, typical latency and price.
 
-    One row per model and platform, from the catalog packaged with veowrap.
+    One row per model and platform, from the catalog packaged with veowrap. With --explain
+    MODEL, every rule of that model instead, each with its grade and source.
     """
     from veowrap._catalog import models as catalog_models
     from veowrap._progress import format_seconds
+
+    if explain_model is not None:
+        _explain(explain_model, platform, as_json)
+        return
 
     today = datetime.date.today()
     entries = [
@@ -76,3 +87,49 @@ def models(platform: str | None, show_all: bool, as_json: bool) -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+def _explain(model: str, platform: str | None, as_json: bool) -> None:
+    from veowrap._catalog import load_catalog
+    from veowrap._catalog._explain import explain
+
+    catalog = load_catalog()
+    info = catalog.get(model)
+    if info is None:
+        close = catalog.closest_ids(model)
+        guess = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise click.UsageError(f"{model!r} is not in veowrap's catalog.{guess}")
+    entries = [
+        (name, caps)
+        for name, caps in info.platforms.items()
+        if platform is None or name == platform
+    ]
+    if not entries:
+        raise click.UsageError(f"{info.id} is not offered on {platform} in veowrap's catalog.")
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": info.id,
+                    "platform": name,
+                    "rules": [
+                        {"rule": row.rule, "says": row.says, **row.evidence.model_dump(mode="json")}
+                        for row in explain(caps)
+                    ],
+                }
+                for name, caps in entries
+            ]
+        )
+        return
+    for index, (name, caps) in enumerate(entries):
+        if index:
+            click.echo("")
+        click.echo(f"{info.id} on {name} (route: {caps.route})")
+        for row in explain(caps):
+            evidence = row.evidence
+            click.echo(f"  {row.rule}: {row.says}")
+            click.echo(f"    [{evidence.grade}, read {evidence.date}] {evidence.source}")
+            if evidence.conflict:
+                click.echo(f"    sources conflict: {evidence.conflict}")
+    click.echo("")
+    click.echo("documented rules refuse before anything is sent; reported rules warn and send.")

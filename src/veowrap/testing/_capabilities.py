@@ -101,14 +101,22 @@ VEO_MODELS: dict[str, VeoCaps] = {
     "veo-3.1-generate-001": _VEO31,
     "veo-3.1-fast-generate-001": _VEO31,
     "veo-3.1-lite-generate-001": _VEO31,
-    "veo-3.1-generate-preview": _with(_VEO31, {"gemini": "served"}),
-    "veo-3.1-fast-generate-preview": _with(_VEO31, {"gemini": "retired"}),
+    # Google's Vertex notebooks (veo3_advanced_controls, veo3_reference_to_video, 2026-08) call
+    # the 3.1 previews on Vertex AI, so the emulator serves them there too.
+    "veo-3.1-generate-preview": _with(_VEO31, {"gemini": "served", "vertex": "served"}),
+    "veo-3.1-fast-generate-preview": _with(_VEO31, {"gemini": "retired", "vertex": "served"}),
     "veo-3.1-lite-generate-preview": _with(_VEO31, {"gemini": "retired"}),
 }
 
 #: Gemini Omni models served through the Interactions API (both platforms).
 OMNI_MODELS: frozenset[str] = frozenset(
-    {"gemini-omni-1.2-flash", "gemini-omni-1.1-flash", "gemini-omni-flash-preview"}
+    {
+        "gemini-omni-1.2-flash",
+        "gemini-omni-1.1-flash",
+        # The Vertex AI id of 1.1 (Google's gemini_omni_1_1_flash_video_gen notebook).
+        "gemini-omni-1.1-flash-preview",
+        "gemini-omni-flash-preview",
+    }
 )
 
 #: Response-format values the Omni models accept.
