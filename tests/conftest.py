@@ -84,3 +84,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         lines = "\n".join(f"  {node}: {reason}" for node, reason in unexpected[:50])
         print(f"\n{len(unexpected)} test(s) skipped for a reason not true here:\n{lines}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test gets its own veowrap cache directory: latency history recorded by one test
+    never reaches the real user cache, nor shapes another test's poll schedule."""
+    monkeypatch.setenv("VEOWRAP_CACHE_DIR", str(tmp_path_factory.mktemp("veowrap-cache")))
+    monkeypatch.delenv("VEOWRAP_NO_HISTORY", raising=False)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from veowrap._download import Downloader
     from veowrap._events import Event
     from veowrap._handle import OperationHandle
+    from veowrap._history import LatencyHistory
     from veowrap._plan_runner import PlanRunner
     from veowrap._request import VideoRequest
     from veowrap._request_fields import RequestFields, RequestOptions
@@ -72,6 +73,7 @@ class BaseGenerator:
         strict: bool = True,
         max_cost_usd: float | None = None,
         allow_unknown_cost: bool = False,
+        history: bool = True,
     ) -> None:
         self._backend = resolve_backend(
             backend,
@@ -84,12 +86,18 @@ class BaseGenerator:
             require=self._flavour,
         )
         self.model = model
-        self.poll_schedule = _setting("poll_schedule", poll_schedule, PollSchedule)
+        # None: a schedule per model, from its latency distribution (PollSchedule.adaptive()).
+        self.poll_schedule = (
+            PollSchedule.adaptive()
+            if poll_schedule is None
+            else _setting("poll_schedule", poll_schedule, PollSchedule)
+        )
         self.retry_policy = _setting("retry_policy", retry_policy, RetryPolicy)
         self.timeout = validation.seconds("timeout", timeout)
         self.strict = strict
         self.max_cost_usd = validation.dollars("max_cost_usd", max_cost_usd)
         self.allow_unknown_cost = allow_unknown_cost
+        self.history = history
         # A backend may keep its own time (FakeBackend: virtual time). Checked once, here.
         self._clock: Callable[[], float] = time.monotonic
         self._sleep: Callable[[float], None] = time.sleep
@@ -135,6 +143,7 @@ class BaseGenerator:
         platform = self._backend.platform
         self.check_budget([request], budget)
         from veowrap._core.plan import submit_plan
+        from veowrap._observe import current_traceparent
 
         return submit_plan(
             request,
@@ -144,6 +153,7 @@ class BaseGenerator:
             deadline=deadline,
             now_utc=self._now_utc,
             retry_unavailable_create=self.retry_policy.retry_unavailable_create,
+            trace_context=current_traceparent,
         )
 
     def validate(self, request: str | VideoRequest, **fields: Unpack[RequestOptions]) -> str:
@@ -252,10 +262,19 @@ class BaseGenerator:
         known: OperationStatus | None = None,
     ) -> Plan[Outcome]:
         from veowrap._core.plan import wait_plan
+        from veowrap._history import distribution_for
 
+        latency = distribution_for(
+            handle.model, handle.platform, handle.expected_videos, self._latency_history()
+        )
+        age = None
+        if handle.submitted_at is not None:
+            age = max(0.0, (self._now_utc() - handle.submitted_at).total_seconds())
         return wait_plan(
             handle,
-            schedule=self.poll_schedule,
+            schedule=self.poll_schedule.for_latency(latency),
+            age=age,
+            latency=latency,
             deadline=deadline,
             clock=self._clock,
             rand=self._rand,
@@ -296,6 +315,12 @@ class BaseGenerator:
         from veowrap._handle import OperationHandle
 
         return cancel_plan(OperationHandle.coerce(handle), self._deadline(timeout))
+
+    def _latency_history(self) -> LatencyHistory | None:
+        """Where finished jobs' latencies are kept, or ``None`` when history is off."""
+        from veowrap._history import LatencyHistory, disabled_by_env
+
+        return None if not self.history or disabled_by_env() else LatencyHistory()
 
     def _deadline(self, timeout: float | None) -> float | None:
         timeout = self.timeout if timeout is None else validation.seconds("timeout", timeout)
@@ -350,6 +375,7 @@ class BaseGenerator:
             "strict": self.strict,
             "max_cost_usd": self.max_cost_usd,
             "allow_unknown_cost": self.allow_unknown_cost,
+            "history": self.history,
         }
 
     def with_options(self, **overrides: Unpack[GeneratorOptions]) -> Self:
@@ -365,9 +391,11 @@ class BaseGenerator:
     def _runner(
         self, plan: Plan[ResultT], hook: EventHook | None, handle: OperationHandle | None = None
     ) -> PlanRunner[ResultT]:
+        from veowrap._observe import JobObserver
         from veowrap._plan_runner import PlanRunner
 
-        return PlanRunner(plan, lambda event: self._emit(event, hook), handle)
+        observer = JobObserver(self._latency_history(), self._backend.platform, handle)
+        return PlanRunner(plan, lambda event: self._emit(event, hook), handle, observer)
 
 
 def _setting(field: str, value: Any, kind: type[Any]) -> Any:

@@ -1,0 +1,213 @@
+"""Latency history: how long finished jobs took on this machine, in a small SQLite file.
+
+Each finished job adds one row: when, model, platform, resolution, duration, number of videos,
+outcome, and its latency (seconds from submission to the poll that saw it done, with the last
+poll that saw it running as a lower bound). No prompt, no request content, no operation name
+and no credential is stored. The file lives in the user cache directory
+(``$VEOWRAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/veowrap``, else the platform's cache
+directory) and keeps the newest :data:`MAX_ROWS` rows.
+
+Turn it off with ``VideoGenerator(..., history=False)`` or ``VEOWRAP_NO_HISTORY=1``. History is
+advice: any error reading or writing it is logged at debug level and ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from veowrap._core.latency import MIN_SAMPLES, LatencyDistribution, choose
+
+__all__ = [
+    "MAX_ROWS",
+    "HistoryRow",
+    "LatencyHistory",
+    "cache_dir",
+    "disabled_by_env",
+    "distribution_for",
+]
+
+logger = logging.getLogger("veowrap")
+
+#: Rows kept; older ones are deleted as new ones arrive (about 100 bytes each).
+MAX_ROWS = 5000
+#: Newest latencies read per key.
+_READ_LIMIT = 1000
+#: Outcomes that measured the job's full latency (a timeout or an interruption did not).
+FINISHED = ("succeeded", "filtered", "failed")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS latency (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    model TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    resolution TEXT,
+    duration_s REAL,
+    videos INTEGER,
+    outcome TEXT NOT NULL,
+    latency_s REAL NOT NULL,
+    lower_s REAL
+);
+CREATE INDEX IF NOT EXISTS latency_key ON latency (model, platform, videos);
+"""
+
+
+def disabled_by_env() -> bool:
+    """Whether ``VEOWRAP_NO_HISTORY`` turns history off (any value but ``""``/``0``)."""
+    return os.environ.get("VEOWRAP_NO_HISTORY", "") not in ("", "0")
+
+
+def cache_dir() -> Path:
+    """veowrap's cache directory (not created)."""
+    if explicit := os.environ.get("VEOWRAP_CACHE_DIR"):
+        return Path(explicit)
+    if xdg := os.environ.get("XDG_CACHE_HOME"):
+        return Path(xdg) / "veowrap"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "veowrap"
+    if sys.platform == "win32" and (local := os.environ.get("LOCALAPPDATA")):
+        return Path(local) / "veowrap" / "Cache"
+    return Path.home() / ".cache" / "veowrap"
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One finished job, as stored."""
+
+    model: str
+    platform: str
+    outcome: str
+    latency_s: float
+    lower_s: float | None = None
+    resolution: str | None = None
+    duration_s: float | None = None
+    videos: int | None = None
+
+    @property
+    def estimate(self) -> float:
+        """The latency to learn from: midway between the last pending and the done poll."""
+        if self.lower_s is None or self.lower_s > self.latency_s:
+            return self.latency_s
+        return (self.lower_s + self.latency_s) / 2
+
+
+class LatencyHistory:
+    """The SQLite store of latencies (see the module's description).
+
+    Args:
+        path: The database file (default: ``history.sqlite3`` in :func:`cache_dir`).
+        max_rows: Rows kept.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, max_rows: int = MAX_ROWS):
+        self.path = Path(path) if path is not None else cache_dir() / "history.sqlite3"
+        self.max_rows = max_rows
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=2.0)
+        try:
+            with connection:
+                connection.executescript(_SCHEMA)
+                yield connection
+        finally:
+            connection.close()
+
+    def record(self, row: HistoryRow) -> bool:
+        """Adds ``row`` and trims the oldest beyond ``max_rows``; ``False`` if it failed."""
+        try:
+            with self._connect() as db:
+                db.execute(
+                    "INSERT INTO latency (at, model, platform, resolution, duration_s, videos,"
+                    " outcome, latency_s, lower_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        time.time(),
+                        row.model,
+                        row.platform,
+                        row.resolution,
+                        row.duration_s,
+                        row.videos,
+                        row.outcome,
+                        row.latency_s,
+                        row.lower_s,
+                    ),
+                )
+                db.execute(
+                    "DELETE FROM latency WHERE id <= (SELECT MAX(id) FROM latency) - ?",
+                    (self.max_rows,),
+                )
+            return True
+        except (sqlite3.Error, OSError) as error:
+            logger.debug("could not record latency history in %s: %s", self.path, error)
+            return False
+
+    def rows(
+        self, model: str | None = None, platform: str | None = None, videos: int | None = None
+    ) -> list[HistoryRow]:
+        """The newest finished rows (a full latency measured), optionally for one key."""
+        where = [f"outcome IN ({', '.join('?' * len(FINISHED))})"]
+        values: list[object] = list(FINISHED)
+        for column, value in (("model", model), ("platform", platform), ("videos", videos)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                values.append(value)
+        if not self.path.exists():
+            return []
+        try:
+            with self._connect() as db:
+                found = db.execute(
+                    "SELECT model, platform, outcome, latency_s, lower_s, resolution, duration_s,"
+                    f" videos FROM latency WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+                    (*values, _READ_LIMIT),
+                ).fetchall()
+        except (sqlite3.Error, OSError) as error:
+            logger.debug("could not read latency history in %s: %s", self.path, error)
+            return []
+        return [HistoryRow(*row) for row in found]
+
+    def latencies(self, model: str, platform: str, videos: int | None = None) -> list[float]:
+        """The learnable latencies for one key (newest first)."""
+        return [row.estimate for row in self.rows(model, platform, videos)]
+
+
+def distribution_for(
+    model: str | None,
+    platform: str,
+    videos: int | None = None,
+    history: LatencyHistory | None = None,
+    *,
+    min_samples: int = MIN_SAMPLES,
+) -> LatencyDistribution | None:
+    """The latency distribution for a job: history where it has enough samples, else the
+    catalog's prior, else ``None``.
+
+    History is looked up for the exact number of videos first, then for the model and
+    platform; both need ``min_samples`` latencies.
+    """
+    if model is None:
+        return None
+    prior: LatencyDistribution | None = None
+    try:
+        from veowrap._catalog import latency
+
+        figures = latency(model, platform)  # type: ignore[arg-type]
+        if figures is not None:
+            prior = LatencyDistribution.from_range(*figures)
+    except Exception:  # an unknown or odd model keeps no prior
+        prior = None
+    if history is None:
+        return prior
+    if videos is not None:
+        exact = history.latencies(model, platform, videos)
+        if len(exact) >= min_samples:
+            return choose(prior, exact, min_samples=min_samples)
+    return choose(prior, history.latencies(model, platform), min_samples=min_samples)
