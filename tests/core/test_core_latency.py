@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -98,7 +99,7 @@ def test_learned_times_beat_a_loop_within_its_polls(dist: LatencyDistribution) -
     assert learned.lag < base.lag
     assert times[0] > dist.quantile(0), "no poll before any job can finish"
     assert times[-1] >= dist.quantile(1)
-    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times))
 
 
 def test_adaptive_schedule_falls_back_to_the_fixed_default() -> None:

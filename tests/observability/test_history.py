@@ -13,8 +13,8 @@ from veowrap._core.latency import MIN_SAMPLES
 from veowrap._core.schedule import LearnedSchedule
 from veowrap._events import Event, Polled
 from veowrap._history import HistoryRow, LatencyHistory, cache_dir, distribution_for
-from veowrap.backends.fake import FakeBackend
 from veowrap.backends._fake_outcomes import Filtered, NeverFinishes
+from veowrap.backends.fake import FakeBackend
 
 MODEL = "veo-3.1-generate-001"
 PROMPT = "a paper boat on a rainy street, secret-word-zebra"
