@@ -92,5 +92,8 @@ def _private_cache(
 ) -> None:
     """Each test gets its own veowrap cache directory: latency history recorded by one test
     never reaches the real user cache, nor shapes another test's poll schedule."""
-    monkeypatch.setenv("VEOWRAP_CACHE_DIR", str(tmp_path_factory.mktemp("veowrap-cache")))
+    # XDG_CACHE_HOME, not VEOWRAP_CACHE_DIR: the CLI tests strip VEOWRAP_* variables from the
+    # environments they run commands in, and those commands must not reach the real cache.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("veowrap-cache")))
+    monkeypatch.delenv("VEOWRAP_CACHE_DIR", raising=False)
     monkeypatch.delenv("VEOWRAP_NO_HISTORY", raising=False)
