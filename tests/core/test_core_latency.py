@@ -69,7 +69,8 @@ def test_history_replaces_the_prior_only_with_enough_samples() -> None:
     assert learned is not None
     assert learned.source == "history"
     assert learned.samples == MIN_SAMPLES
-    assert learned.quantile(0) == 30 and learned.quantile(1) == 40
+    assert learned.quantile(0) == 30
+    assert learned.quantile(1) >= 40, "the tail gets at least a fitted log-normal's room"
 
 
 def test_a_bad_table_is_refused() -> None:
@@ -136,3 +137,20 @@ def test_learned_schedule_ages_must_increase() -> None:
 def test_adaptive_schedule_settings_are_checked() -> None:
     with pytest.raises(RequestValidationError, match="budget_interval"):
         AdaptiveSchedule(budget_interval=0)
+
+
+def test_a_learned_p90_stays_calibrated_in_a_long_tail() -> None:
+    # 200 earlier jobs from a heavy-tailed distribution, then fresh jobs from the same one.
+    truth = LatencyDistribution.from_range(5, 120, 900)
+    rng = random.Random(5)
+    learned = LatencyDistribution.from_samples([truth.quantile(rng.random()) for _ in range(200)])
+    fresh = [truth.quantile(rng.random()) for _ in range(4000)]
+    for elapsed in (0, 60, 300):
+        alive = [t for t in fresh if t > elapsed]
+        eta = learned.eta(elapsed)
+        assert eta is not None
+        share = sum(t <= elapsed + eta.p90 for t in alive) / len(alive)
+        if elapsed < 300:
+            assert share == pytest.approx(0.9, abs=0.05)
+        else:  # deep in the tail the fitted log-normal is longer than the truth: safe side
+            assert share >= 0.9

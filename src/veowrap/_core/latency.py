@@ -106,6 +106,18 @@ class LatencyDistribution:
             above = min(below + 1, last)
             weight = position - below
             table.append(ordered[below] * (1 - weight) + ordered[above] * weight)
+        # A few hundred samples say little about the slowest jobs: above the 90th percentile
+        # the table is at least a log-normal fitted to the samples (its 99.9th percentile at
+        # the top), so a tail the samples have not seen yet still gets room.
+        logs = [math.log(max(value, 0.01)) for value in ordered]
+        if len(logs) >= 2 and (sigma := statistics.stdev(logs)) > 0:
+            mu = statistics.fmean(logs)
+            tail_from = int(0.9 * GRID)
+            for i in range(tail_from, GRID + 1):
+                q = min(i / GRID, 0.999)
+                table[i] = max(table[i], math.exp(mu + sigma * _STANDARD.inv_cdf(q)))
+            for i in range(1, GRID + 1):
+                table[i] = max(table[i], table[i - 1])
         return cls(tuple(table), source="history", samples=len(ordered))
 
     def quantile(self, q: float) -> float:

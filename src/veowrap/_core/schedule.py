@@ -160,15 +160,23 @@ class LearnedSchedule(PollSchedule):
                 previous = self.ages[polls - 1] if polls > 0 else 0.0
                 return self._jittered(self.ages[polls] - previous, rand)
             return self.delay_after(polls - len(self.ages) + 1, rand)
-        index = bisect.bisect_right(self.ages, since_submit + 1e-6)
+        index = bisect.bisect_right(self.ages, since_submit)
+        # A poll that jitter brought early stands for its planned age: skip an age closer
+        # than half its own planned gap, or the next poll would repeat this one.
+        while index < len(self.ages) and (
+            self.ages[index] - since_submit < 0.5 * (self.ages[index] - self._age(index - 1))
+        ):
+            index += 1
         if index < len(self.ages):
-            previous = self.ages[index - 1] if index > 0 else 0.0
-            # Jitter scales the whole interval, but never moves a poll before now.
-            gap = self.ages[index] - previous
+            gap = self.ages[index] - self._age(index - 1)
             ahead = self.ages[index] - since_submit
+            # Jitter moves the poll by a share of its planned gap.
             return max(0.0, ahead + (self._jittered(gap, rand) - gap))
         past = max(1, polls - len(self.ages) + 1)
         return self.delay_after(past, rand)
+
+    def _age(self, index: int) -> float:
+        return self.ages[index] if index >= 0 else 0.0
 
     def _jittered(self, base: float, rand: float) -> float:
         return max(0.0, base * (1 + self.jitter * (2 * rand - 1)))
@@ -190,7 +198,7 @@ class AdaptiveSchedule(PollSchedule):
 
     budget_interval: float = 10.0
     min_gap: float = 2.0
-    max_gap: float = 20.0
+    max_gap: float = 60.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -213,8 +221,8 @@ def _learned(base: AdaptiveSchedule, distribution: LatencyDistribution) -> Learn
 
     end = distribution.quantiles[-1]
     loop = [base.budget_interval * i for i in range(1, int(end // base.budget_interval) + 2)]
-    # A little under the loop's polls: jitter and the tail cost a few.
-    budget = 0.97 * poll_cost(distribution, loop).polls
+    # A hair under the loop's polls: jitter costs a few.
+    budget = 0.99 * poll_cost(distribution, loop).polls
     ages = poll_times(
         distribution, budget=budget, min_interval=base.min_gap, max_interval=base.max_gap
     )
