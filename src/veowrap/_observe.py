@@ -51,7 +51,7 @@ def current_traceparent() -> str | None:
     if not tracing_available():
         return None
     try:
-        from opentelemetry import trace
+        import opentelemetry.trace as trace
 
         context = trace.get_current_span().get_span_context()
         if not context.is_valid:
@@ -63,7 +63,7 @@ def current_traceparent() -> str | None:
 
 
 def _link_from(traceparent: str) -> Any:
-    from opentelemetry import trace
+    import opentelemetry.trace as trace
 
     _, trace_id, span_id, flags = traceparent.split("-")
     context = trace.SpanContext(
@@ -169,7 +169,8 @@ class JobObserver:
         if self._span is None:
             yield
             return
-        from opentelemetry import context, trace
+        import opentelemetry.context as context
+        import opentelemetry.trace as trace
 
         token = context.attach(trace.set_span_in_context(self._span))
         try:
@@ -210,7 +211,7 @@ class JobObserver:
         if not tracing_available():
             return
         with _quiet("start a trace span"):
-            from opentelemetry import trace
+            import opentelemetry.trace as trace
 
             links = []
             if self._handle is not None and self._handle.traceparent:
@@ -262,7 +263,7 @@ class JobObserver:
         if span is None:
             return
         self._span = None
-        from opentelemetry import trace
+        import opentelemetry.trace as trace
 
         if self._submitted and not self._waited and outcome == "succeeded":
             span.update_name("veowrap.submit")
