@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from veowrap._handle import OperationHandle
     from veowrap._history import LatencyHistory
 
-__all__ = ["JobObserver", "current_traceparent", "tracing_available"]
+__all__ = ["JobObserver", "current_traceparent", "save_span", "tracing_available"]
 
 logger = logging.getLogger("veowrap")
 
@@ -62,17 +62,67 @@ def current_traceparent() -> str | None:
         return None
 
 
-def _link_from(traceparent: str) -> Any:
+def _remote(traceparent: str) -> Any:
     import opentelemetry.trace as trace
 
     _, trace_id, span_id, flags = traceparent.split("-")
-    context = trace.SpanContext(
+    return trace.SpanContext(
         trace_id=int(trace_id, 16),
         span_id=int(span_id, 16),
         is_remote=True,
         trace_flags=trace.TraceFlags(int(flags, 16)),
     )
-    return trace.Link(context, {"veowrap.link": "submitted"})
+
+
+def _link_from(traceparent: str) -> Any:
+    import opentelemetry.trace as trace
+
+    return trace.Link(_remote(traceparent), {"veowrap.link": "submitted"})
+
+
+@contextlib.contextmanager
+def save_span(handle: OperationHandle, index: int) -> Iterator[None]:
+    """A ``veowrap.save`` span around one video's download, in the job's trace.
+
+    Its parent is the span that submitted the job (the handle's ``traceparent``), so the
+    create, the polls and the save of one job read as one trace, even when the save comes
+    later or in another process. Without OpenTelemetry, or without a trace context, it does
+    nothing more than the caller's current span would.
+    """
+    if not tracing_available():
+        yield
+        return
+    span: Any = None
+    with _quiet("start a save span"):
+        import opentelemetry.trace as trace
+
+        parent = None
+        if handle.traceparent:
+            parent = trace.set_span_in_context(trace.NonRecordingSpan(_remote(handle.traceparent)))
+        span = trace.get_tracer("veowrap").start_span(
+            "veowrap.save",
+            context=parent,
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "veowrap.operation": handle.name,
+                "veowrap.platform": handle.platform,
+                "veowrap.video.index": index,
+            },
+        )
+    try:
+        yield
+    except BaseException as error:
+        if span is not None:
+            with _quiet("end a save span"):
+                span.set_attribute("veowrap.outcome", _outcome(error))
+                span.set_attribute("error.type", type(error).__name__)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
+                span.end()
+        raise
+    if span is not None:
+        with _quiet("end a save span"):
+            span.set_attribute("veowrap.outcome", "succeeded")
+            span.end()
 
 
 class JobObserver:

@@ -226,3 +226,28 @@ print(handle.traceparent, gen.wait(handle).videos[0] is not None)
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["None", "True"]
+
+
+def test_save_joins_the_jobs_trace(spans: list[ReadableSpan], tmp_path: Path) -> None:
+    with _fake() as gen:
+        result = gen.generate("a kite", number_of_videos=2)
+        result.save(tmp_path)
+    job = _only(spans, "veowrap.generate")
+    saves = [span for span in spans if span.name == "veowrap.save"]
+    assert len(saves) == 2
+    for index, span in enumerate(saves):
+        assert span.parent is not None and span.parent.span_id == job.context.span_id
+        assert span.context.trace_id == job.context.trace_id
+        assert span.attributes is not None
+        assert span.attributes["veowrap.video.index"] == index
+        assert span.attributes["veowrap.outcome"] == "succeeded"
+
+
+def test_a_batch_links_each_wait_to_its_submit(spans: list[ReadableSpan], tmp_path: Path) -> None:
+    with _fake() as gen:
+        items = gen.generate_all(["a kite", "a boat"], journal=tmp_path / "journal.sqlite")
+    assert all(item.ok for item in items)
+    submits = {span.context.span_id for span in spans if span.name == "veowrap.submit"}
+    waits = [span for span in spans if span.name == "veowrap.wait"]
+    assert len(submits) == len(waits) == 2
+    assert {link.context.span_id for span in waits for link in span.links} == submits
