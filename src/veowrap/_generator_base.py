@@ -394,7 +394,9 @@ class BaseGenerator:
         from veowrap._observe import JobObserver
         from veowrap._plan_runner import PlanRunner
 
-        observer = JobObserver(self._latency_history(), self._backend.platform, handle)
+        # A backend with its own clock (virtual time) measures no real latency: nothing learnt.
+        history = self._latency_history() if self._real_time else None
+        observer = JobObserver(history, self._backend.platform, handle)
         return PlanRunner(plan, lambda event: self._emit(event, hook), handle, observer)
 
 

@@ -115,6 +115,9 @@ class LatencyHistory:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=2.0)
+        # History is advice: no fsync per job (a crash may lose the last rows, never the file's
+        # consistency), so recording costs microseconds, not a disk flush.
+        connection.execute("PRAGMA synchronous = OFF")
         try:
             with connection:
                 connection.executescript(_SCHEMA)

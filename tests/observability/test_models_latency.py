@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -39,3 +41,15 @@ def test_learned_quantiles_appear_next_to_the_catalogs() -> None:
     line = next(line for line in table.splitlines() if line.startswith(MODEL + " "))
     assert "39s" in line and "history" in line
     assert str(store.path) in table
+
+
+def test_offline_generation_stays_out_of_history(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        ["generate", "--offline", "--offline-latency", "0.1", "a kite", "-o", "kite.mp4"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "kite.mp4").exists()
+    assert LatencyHistory().rows() == []
