@@ -318,9 +318,15 @@ class BaseGenerator:
 
     def _latency_history(self) -> LatencyHistory | None:
         """Where finished jobs' latencies are kept, or ``None`` when history is off."""
-        from veowrap._history import LatencyHistory, disabled_by_env
+        from veowrap._history import LatencyHistory, cache_dir, disabled_by_env
 
-        return None if not self.history or disabled_by_env() else LatencyHistory()
+        if not self.history or disabled_by_env():
+            return None
+        # One store (and its read cache) per generator, while the cache directory stays put.
+        store: LatencyHistory | None = getattr(self, "_history_store", None)
+        if store is None or store.path.parent != cache_dir():
+            store = self._history_store = LatencyHistory()
+        return store
 
     def _deadline(self, timeout: float | None) -> float | None:
         timeout = self.timeout if timeout is None else validation.seconds("timeout", timeout)

@@ -14,6 +14,7 @@ advice: any error reading or writing it is logged at debug level and ignored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sqlite3
@@ -23,13 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from veowrap._core.latency import MIN_SAMPLES, LatencyDistribution, choose
+from veowrap._core.latency import MIN_SAMPLES, LatencyDistribution
 
 __all__ = [
     "MAX_ROWS",
     "HistoryRow",
     "LatencyHistory",
     "cache_dir",
+    "catalog_prior",
     "disabled_by_env",
     "distribution_for",
 ]
@@ -39,7 +41,9 @@ logger = logging.getLogger("veowrap")
 #: Rows kept; older ones are deleted as new ones arrive (about 100 bytes each).
 MAX_ROWS = 5000
 #: Newest latencies read per key.
-_READ_LIMIT = 1000
+_READ_LIMIT = 500
+#: Seconds a key's latencies, once read, serve later waits of the same generator.
+_READ_TTL = 60.0
 #: Outcomes that measured the job's full latency (a timeout or an interruption did not).
 FINISHED = ("succeeded", "filtered", "failed")
 
@@ -110,6 +114,9 @@ class LatencyHistory:
     def __init__(self, path: str | os.PathLike[str] | None = None, max_rows: int = MAX_ROWS):
         self.path = Path(path) if path is not None else cache_dir() / "history.sqlite3"
         self.max_rows = max_rows
+        # Latencies read per key, reused for a minute: in a batch every job would otherwise
+        # re-read (and re-learn) after each other job's row.
+        self._read: dict[tuple[str, str, int | None], tuple[float, list[float]]] = {}
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -178,8 +185,15 @@ class LatencyHistory:
         return [HistoryRow(*row) for row in found]
 
     def latencies(self, model: str, platform: str, videos: int | None = None) -> list[float]:
-        """The learnable latencies for one key (newest first)."""
-        return [row.estimate for row in self.rows(model, platform, videos)]
+        """The learnable latencies for one key (newest first), read at most once a minute."""
+        key = (model, platform, videos)
+        now = time.monotonic()
+        cached = self._read.get(key)
+        if cached is not None and now - cached[0] < _READ_TTL:
+            return cached[1]
+        found = [row.estimate for row in self.rows(model, platform, videos)]
+        self._read[key] = (now, found)
+        return found
 
 
 def distribution_for(
@@ -198,19 +212,34 @@ def distribution_for(
     """
     if model is None:
         return None
-    prior: LatencyDistribution | None = None
+    prior = catalog_prior(model, platform)
+    if history is None:
+        return prior
+    try:
+        if videos is not None:
+            exact = history.latencies(model, platform, videos)
+            if len(exact) >= min_samples:
+                return _learned(tuple(exact))
+        measured = history.latencies(model, platform)
+        return _learned(tuple(measured)) if len(measured) >= min_samples else prior
+    except Exception:  # history is advice: whatever is in the file, the prior still serves
+        logger.debug("could not learn from the latency history", exc_info=True)
+        return prior
+
+
+@functools.lru_cache(maxsize=128)
+def catalog_prior(model: str, platform: str) -> LatencyDistribution | None:
+    """The catalog's latency figures for ``model`` on ``platform`` as a distribution."""
     try:
         from veowrap._catalog import latency
 
         figures = latency(model, platform)  # type: ignore[arg-type]
-        if figures is not None:
-            prior = LatencyDistribution.from_range(*figures)
+        return None if figures is None else LatencyDistribution.from_range(*figures)
     except Exception:  # an unknown or odd model keeps no prior
-        prior = None
-    if history is None:
-        return prior
-    if videos is not None:
-        exact = history.latencies(model, platform, videos)
-        if len(exact) >= min_samples:
-            return choose(prior, exact, min_samples=min_samples)
-    return choose(prior, history.latencies(model, platform), min_samples=min_samples)
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def _learned(samples: tuple[float, ...]) -> LatencyDistribution:
+    # The same samples give the same object, so the schedule built from it is cached too.
+    return LatencyDistribution.from_samples(samples)

@@ -154,3 +154,9 @@ def test_a_learned_p90_stays_calibrated_in_a_long_tail() -> None:
             assert share == pytest.approx(0.9, abs=0.05)
         else:  # deep in the tail the fitted log-normal is longer than the truth: safe side
             assert share >= 0.9
+
+
+def test_identical_samples_make_a_valid_table() -> None:
+    learned = LatencyDistribution.from_samples([30.000000000000004, 30.0, 29.999999999999996] * 9)
+    assert learned.quantile(0) == pytest.approx(30)
+    assert learned.quantile(1) == pytest.approx(30)

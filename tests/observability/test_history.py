@@ -149,7 +149,8 @@ def test_history_refines_the_distribution_and_the_schedule(emu: VeoEmulator) -> 
     with _recording(emu, poll_schedule=veowrap.PollSchedule.fixed(0.02)) as gen:
         for _ in range(MIN_SAMPLES):
             gen.generate("a kite")
-    learned = distribution_for(MODEL, "vertex", 1, store)
+    assert distribution_for(MODEL, "vertex", 1, store) is prior, "a store re-reads after a minute"
+    learned = distribution_for(MODEL, "vertex", 1, LatencyHistory())
     assert learned is not None and learned.source == "history"
     assert learned.samples == MIN_SAMPLES
     assert learned.quantile(0.5) < prior.quantile(0), "the learned jobs were all quick"

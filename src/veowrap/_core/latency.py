@@ -110,14 +110,15 @@ class LatencyDistribution:
         # the table is at least a log-normal fitted to the samples (its 99.9th percentile at
         # the top), so a tail the samples have not seen yet still gets room.
         logs = [math.log(max(value, 0.01)) for value in ordered]
-        if len(logs) >= 2 and (sigma := statistics.stdev(logs)) > 0:
-            mu = statistics.fmean(logs)
+        mu = math.fsum(logs) / len(logs)
+        spread = math.fsum((x - mu) ** 2 for x in logs) / max(1, len(logs) - 1)
+        if len(logs) >= 2 and (sigma := math.sqrt(spread)) > 1e-9:
             tail_from = int(0.9 * GRID)
             for i in range(tail_from, GRID + 1):
                 q = min(i / GRID, 0.999)
                 table[i] = max(table[i], math.exp(mu + sigma * _STANDARD.inv_cdf(q)))
-            for i in range(1, GRID + 1):
-                table[i] = max(table[i], table[i - 1])
+        for i in range(1, GRID + 1):  # rounding in the interpolation must not dip the table
+            table[i] = max(table[i], table[i - 1])
         return cls(tuple(table), source="history", samples=len(ordered))
 
     def quantile(self, q: float) -> float:
@@ -223,11 +224,20 @@ def poll_times(
         min_interval: The shortest interval between polls.
         max_interval: The longest interval between polls.
     """
+    # The hazard on a time grid does not depend on c: compute it once.
+    step = max(0.05, distribution.quantiles[-1] / 1500)
+    hazard: list[float] = []
+    now, before = 0.0, 0.0
+    while now < distribution.quantiles[-1]:
+        after = distribution.cdf(now + step)
+        density = (after - before) / step
+        hazard.append(density / max(1 - before, 1e-9) if density > 0 else 0.0)
+        now, before = now + step, after
     low, high = -12.0, 12.0  # log10 of c
-    best = _times_for(distribution, 10**high, min_interval, max_interval)
-    for _ in range(40):
+    best = _times_for(distribution, hazard, step, 10**high, min_interval, max_interval)
+    for _ in range(30):
         middle = (low + high) / 2
-        times = _times_for(distribution, 10**middle, min_interval, max_interval)
+        times = _times_for(distribution, hazard, step, 10**middle, min_interval, max_interval)
         if poll_cost(distribution, times).polls <= budget:
             best, high = times, middle
         else:
@@ -236,19 +246,21 @@ def poll_times(
 
 
 def _times_for(
-    distribution: LatencyDistribution, c: float, min_interval: float, max_interval: float
+    distribution: LatencyDistribution,
+    hazard: Sequence[float],
+    step: float,
+    c: float,
+    min_interval: float,
+    max_interval: float,
 ) -> tuple[float, ...]:
     end = distribution.quantiles[-1]
+    start = distribution.quantiles[0]
     times: list[float] = []
-    now, credit, step = 0.0, 0.0, 0.25
-    last = 0.0
-    while now < end:
-        survive = 1 - distribution.cdf(now)
-        density = (distribution.cdf(now + step) - distribution.cdf(now)) / step
-        rate = math.sqrt(density / max(survive, 1e-9) / (2 * c)) if density > 0 else 0.0
-        credit += rate * step
-        now += step
-        if now < distribution.quantiles[0]:
+    credit, last, scale = 0.0, 0.0, 1 / (2 * c)
+    for index, h in enumerate(hazard):
+        credit += math.sqrt(h * scale) * step
+        now = (index + 1) * step
+        if now < start:
             continue  # no job finishes before the distribution's minimum: no poll either
         if (credit >= 1 and now - last >= min_interval) or now - last >= max_interval:
             times.append(now)
