@@ -19,6 +19,7 @@ import logging
 import os
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ logger = logging.getLogger("veowrap")
 MAX_ROWS = 5000
 #: Newest latencies read per key.
 _READ_LIMIT = 500
+#: Rows between trims of the oldest rows.
+_TRIM_EVERY = 32
 #: Seconds a key's latencies, once read, serve later waits of the same generator.
 _READ_TTL = 60.0
 #: Outcomes that measured the job's full latency (a timeout or an interruption did not).
@@ -117,26 +120,52 @@ class LatencyHistory:
         # Latencies read per key, reused for a minute: in a batch every job would otherwise
         # re-read (and re-learn) after each other job's row.
         self._read: dict[tuple[str, str, int | None], tuple[float, list[float]]] = {}
+        # One connection per store and process, opened on first use (a job's row then costs
+        # an INSERT, not a connection), shared by threads under a lock.
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=2.0)
-        # History is advice: no fsync per job (a crash may lose the last rows, never the file's
-        # consistency), so recording costs microseconds, not a disk flush.
-        connection.execute("PRAGMA synchronous = OFF")
-        try:
-            with connection:
-                connection.executescript(_SCHEMA)
-                yield connection
-        finally:
-            connection.close()
+        with self._lock:
+            connection = self._connection
+            if connection is None or self._pid != os.getpid():  # a forked child reconnects
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
+                # History is advice: no fsync per job. In WAL mode a crashed process loses at
+                # most its last rows, never the file's consistency.
+                connection.execute("PRAGMA synchronous = OFF")
+                try:
+                    connection.execute("PRAGMA journal_mode = WAL")
+                    connection.executescript(_SCHEMA)
+                except BaseException:
+                    connection.close()
+                    raise
+                self._connection, self._pid = connection, os.getpid()
+            try:
+                with connection:
+                    yield connection
+            except BaseException:
+                # Open afresh next time (the file may have been removed or replaced).
+                self._connection = None
+                with contextlib.suppress(sqlite3.Error):
+                    connection.close()
+                raise
+
+    def close(self) -> None:
+        """Closes the store's connection (it reopens on the next use)."""
+        with self._lock:
+            if self._connection is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._connection.close()
+                self._connection = None
 
     def record(self, row: HistoryRow) -> bool:
         """Adds ``row`` and trims the oldest beyond ``max_rows``; ``False`` if it failed."""
         try:
             with self._connect() as db:
-                db.execute(
+                cursor = db.execute(
                     "INSERT INTO latency (at, model, platform, resolution, duration_s, videos,"
                     " outcome, latency_s, lower_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -151,10 +180,12 @@ class LatencyHistory:
                         row.lower_s,
                     ),
                 )
-                db.execute(
-                    "DELETE FROM latency WHERE id <= (SELECT MAX(id) FROM latency) - ?",
-                    (self.max_rows,),
-                )
+                # Trimmed now and then, not on every row: the bound holds within a few rows.
+                if (cursor.lastrowid or 0) % _TRIM_EVERY == 0 or self.max_rows < _TRIM_EVERY:
+                    db.execute(
+                        "DELETE FROM latency WHERE id <= (SELECT MAX(id) FROM latency) - ?",
+                        (self.max_rows,),
+                    )
             return True
         except (sqlite3.Error, OSError) as error:
             logger.debug("could not record latency history in %s: %s", self.path, error)
