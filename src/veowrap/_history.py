@@ -21,6 +21,7 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,8 @@ class LatencyHistory:
                     connection.close()
                     raise
                 self._connection, self._pid = connection, os.getpid()
+                # Closed with the store (a generator's store lives as long as the generator).
+                weakref.finalize(self, _close_quietly, connection)
             try:
                 with connection:
                     yield connection
@@ -225,6 +228,11 @@ class LatencyHistory:
         found = [row.estimate for row in self.rows(model, platform, videos)]
         self._read[key] = (now, found)
         return found
+
+
+def _close_quietly(connection: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        connection.close()
 
 
 def distribution_for(
