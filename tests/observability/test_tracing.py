@@ -251,3 +251,16 @@ def test_a_batch_links_each_wait_to_its_submit(spans: list[ReadableSpan], tmp_pa
     waits = [span for span in spans if span.name == "veowrap.wait"]
     assert len(submits) == len(waits) == 2
     assert {link.context.span_id for span in waits for link in span.links} == submits
+
+
+async def test_the_async_generator_traces_and_links_alike(spans: list[ReadableSpan]) -> None:
+    backend = FakeBackend(platform="vertex", latency=40.0, model=MODEL)
+    agen = veowrap.AsyncVideoGenerator(backend=backend)
+    handle = await agen.submit("a kite")
+    await agen.wait(handle.to_json())
+    submitted = _only(spans, "veowrap.submit")
+    waited = _only(spans, "veowrap.wait")
+    assert [link.context.span_id for link in waited.links] == [submitted.context.span_id]
+    assert waited.attributes is not None
+    polls = [event for event in waited.events if event.name == "veowrap.poll"]
+    assert waited.attributes["veowrap.poll.count"] == len(polls) >= 1
