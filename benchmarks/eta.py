@@ -1,15 +1,15 @@
-"""Benchmark 7: calibrated ETAs and per-model poll schedules, simulated on a virtual clock.
+"""Benchmark 8: calibrated ETAs and per-model poll schedules, simulated on a virtual clock.
 
 No sleeping and no network. Completion times are drawn (seeded) from known distributions: the
 catalog's prior for each Veo latency group (the truncated log-normal of ``polling.py``) and a
 few other log-normals that stand in for what a history may learn.
 
-* **Calibration (7a, 7b).** At every poll that finds a job still running, the ETA's p90
+* **Calibration (8a, 8b).** At every poll that finds a job still running, the ETA's p90
   (``LatencyDistribution.eta``) says "90 % of such jobs finish within this". The row counts
   how many really did (target 0.90 ± 0.05). 7a uses the distribution the jobs come from; 7b
   learns it first from 200 earlier jobs (``from_samples``, as the history does) and checks on
   fresh ones.
-* **Schedules (7c…).** ``PollSchedule.adaptive()`` derives a :class:`LearnedSchedule` per
+* **Schedules (8c…).** ``PollSchedule.adaptive()`` derives a :class:`LearnedSchedule` per
   distribution; it runs through ``next_delay`` with its ±5 % jitter, exactly as the generators
   run it. Mean detection lag and polls per job against a ``sleep(10)`` loop over the same jobs,
   per catalog model and for a mixed workload (every model's jobs together, each job polled on
@@ -140,8 +140,8 @@ def run(*, quick: bool) -> list[Row]:
         return statistics.fmean(shares), min(shares), max(shares)
 
     for key, name, results in (
-        ("7a", "p90 ETA calibration, known distributions", known),
-        ("7b", "p90 ETA calibration, learned from 200 jobs", learned),
+        ("8a", "p90 ETA calibration, known distributions", known),
+        ("8b", "p90 ETA calibration, learned from 200 jobs", learned),
     ):
         mean, low, high = summary(results)
         ok = all(abs(r["share"] - CALIBRATION) <= TOLERANCE for r in results.values())
@@ -186,7 +186,7 @@ def run(*, quick: bool) -> list[Row]:
         lag_ratio, requests_ratio = lag / base_lag, polls / base_polls
         rows.append(
             Row(
-                f"7c{shapes.index(shape) + 1}",
+                f"8c{shapes.index(shape) + 1}",
                 f"learned schedule: {label}",
                 f"lag {lag:.2f} s, {polls:.2f} GETs ({requests_ratio:.2f}× GETs)",
                 f"sleep(10) loop: lag {base_lag:.2f} s, {base_polls:.2f} GETs",
@@ -202,7 +202,7 @@ def run(*, quick: bool) -> list[Row]:
     base_polls = statistics.fmean(y for _, y in mixed_loop)
     rows.append(
         Row(
-            "7d",
+            "8d",
             "learned schedules, mixed workload (every Vertex Veo model)",
             f"lag {lag:.2f} s, {polls:.2f} GETs ({polls / base_polls:.2f}× GETs)",
             f"sleep(10) loop: lag {base_lag:.2f} s, {base_polls:.2f} GETs",
@@ -219,7 +219,7 @@ def run(*, quick: bool) -> list[Row]:
         lag, polls = best_possible(distribution, loop_cost.polls)
         rows.append(
             Row(
-                f"7f{shapes.index(shape) + 1}",
+                f"8f{shapes.index(shape) + 1}",
                 f"best possible schedule (exact DP, 1 s grid) for {shape}",
                 f"lag {lag:.2f} s, {polls:.2f} GETs (expected values)",
                 f"sleep(10) loop: lag {loop_cost.lag:.2f} s, {loop_cost.polls:.2f} GETs",
@@ -236,7 +236,7 @@ def run(*, quick: bool) -> list[Row]:
         base_lag, base_polls = simulate(loop, times)
         rows.append(
             Row(
-                f"7e{index}",
+                f"8e{index}",
                 f"learned schedule, other shape {shape} (reference)",
                 f"lag {lag:.2f} s, {polls:.2f} GETs ({polls / base_polls:.2f}× GETs)",
                 f"sleep(10) loop: lag {base_lag:.2f} s, {base_polls:.2f} GETs",

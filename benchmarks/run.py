@@ -23,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import concurrency, download, eta, imports, overhead, polling, quota
+from benchmarks import concurrency, download, eta, imports, overhead, polling, quota, webhooks
 from benchmarks._common import HERE, Row, format_table, write_json
 
 __all__ = ["main"]
@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "download": download.run,
     "concurrency": concurrency.run,
     "quota": quota.run,
+    "webhooks": webhooks.run,
     "eta": eta.run,
 }
 

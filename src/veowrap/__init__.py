@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from veowrap._version import __version__
 
 if TYPE_CHECKING:
-    from veowrap import backends, events
+    from veowrap import backends, events, webhooks
     from veowrap._async import AsyncVideoGenerator
     from veowrap._batch import BatchItem, BatchSummary, summarize
     from veowrap._batch_options import BatchOptions
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         OperationFailedError,
         OperationNotFoundError,
         OperationTimeoutError,
+        OutputStorageRequiredError,
         QuotaExceededError,
         RequestValidationError,
         ServiceRejectedError,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         UnsupportedCapabilityError,
         UsageError,
         VeowrapError,
+        WebhookVerificationError,
     )
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
@@ -102,12 +104,14 @@ _EXPORTS = {
     "OperationFailedError": "veowrap._errors",
     "OperationNotFoundError": "veowrap._errors",
     "OperationTimeoutError": "veowrap._errors",
+    "OutputStorageRequiredError": "veowrap._errors",
     "QuotaExceededError": "veowrap._errors",
     "RequestValidationError": "veowrap._errors",
     "ServiceUnavailableError": "veowrap._errors",
     "SubmissionUncertainError": "veowrap._errors",
     "UnsupportedCapabilityError": "veowrap._errors",
     "VeowrapError": "veowrap._errors",
+    "WebhookVerificationError": "veowrap._errors",
     "JobError": "veowrap._errors",
     "ServiceRejectedError": "veowrap._errors",
     "TransientError": "veowrap._errors",
@@ -122,7 +126,7 @@ _EXPORTS = {
     "get_backend": "veowrap.backends._registry",
     "register_backend": "veowrap.backends._registry",
 }
-_SUBMODULES = {"backends", "events"}
+_SUBMODULES = {"backends", "events", "webhooks"}
 
 __all__ = [
     "AdaptiveSchedule",
@@ -154,6 +158,7 @@ __all__ = [
     "OperationNotFoundError",
     "OperationStatus",
     "OperationTimeoutError",
+    "OutputStorageRequiredError",
     "PollSchedule",
     "QuotaExceededError",
     "ReferenceImage",
@@ -173,6 +178,7 @@ __all__ = [
     "VideoMask",
     "VideoRequest",
     "Webhook",
+    "WebhookVerificationError",
     "__version__",
     "backends",
     "capabilities",
@@ -186,6 +192,7 @@ __all__ = [
     "models",
     "register_backend",
     "summarize",
+    "webhooks",
 ]
 
 

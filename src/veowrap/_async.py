@@ -23,13 +23,14 @@ if TYPE_CHECKING:
 
     from veowrap._batch import BatchItem
     from veowrap._batch_options import BatchOptions
-    from veowrap._core.plan import Call, Plan, ResultT
+    from veowrap._core.plan import Call, Plan, ResultT, Sleep
     from veowrap._core.status import OperationStatus
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
     from veowrap._request import VideoRequest
     from veowrap._request_fields import RequestOptions
     from veowrap._result import GenerationResult
+    from veowrap.webhooks import Inbox
 
 __all__ = ["AsyncVideoGenerator"]
 
@@ -98,15 +99,17 @@ class AsyncVideoGenerator(BaseGenerator):
         cancel_on_timeout: bool = False,
         budget: float | None = None,
         progress: bool = False,
+        webhooks: Inbox | None = None,
         **fields: Unpack[RequestOptions],
     ) -> GenerationResult:
         """Submits a request and waits for its videos. See :meth:`VideoGenerator.generate`."""
         from veowrap._progress import attach_progress
 
         request = self._request(prompt, fields)
-        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
+        inbox = self._listening(webhooks)
+        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget, inbox)
         with attach_progress(on_event, progress) as hook:
-            return self._result(await self._run(plan, hook), on_event)
+            return self._result(await self._run(plan, hook, inbox=inbox), on_event)
 
     async def submit(
         self,
@@ -135,10 +138,15 @@ class AsyncVideoGenerator(BaseGenerator):
         timeout: float | None = None,
         on_event: EventHook | None = None,
         cancel_on_timeout: bool = False,
+        webhooks: Inbox | None = None,
     ) -> GenerationResult:
-        """Waits for a submitted operation (a handle, its JSON, or an operation name)."""
-        handle, plan = self._resumption(handle, timeout, cancel_on_timeout)
-        return self._result(await self._run(plan, on_event, handle), on_event)
+        """Waits for a submitted operation (a handle, its JSON, or an operation name).
+
+        ``webhooks=inbox`` completes on a webhook delivery; see :meth:`VideoGenerator.wait`.
+        """
+        inbox = self._listening(webhooks)
+        handle, plan = self._resumption(handle, timeout, cancel_on_timeout, inbox)
+        return self._result(await self._run(plan, on_event, handle, inbox), on_event)
 
     async def status(
         self, handle: OperationHandle | str, *, timeout: float | None = None
@@ -166,6 +174,7 @@ class AsyncVideoGenerator(BaseGenerator):
         retry_failed: bool = False,
         budget: float | None = None,
         overwrite: bool = False,
+        webhooks: Inbox | None = None,
     ) -> AsyncIterator[BatchItem]:
         """Generates many videos; yields each item's outcome as it completes.
 
@@ -194,6 +203,8 @@ class AsyncVideoGenerator(BaseGenerator):
             overwrite: Replace files already at the items' destinations (by default an
                 existing file is never replaced: the item fails with
                 :class:`~veowrap.DestinationExistsError` and keeps its handle).
+            webhooks: Each item's wait completes on a webhook delivery to this inbox (with a
+                slow backstop poll); see :meth:`wait`.
 
         Raises:
             RequestValidationError: Before anything is sent: a request, or an option that is
@@ -217,6 +228,7 @@ class AsyncVideoGenerator(BaseGenerator):
             retry_failed=retry_failed,
             budget=budget,
             overwrite=overwrite,
+            webhooks=self._listening(webhooks),
         )
         return runner.run()
 
@@ -244,7 +256,11 @@ class AsyncVideoGenerator(BaseGenerator):
         await self.aclose()
 
     async def _run(
-        self, plan: Plan[ResultT], hook: EventHook | None, handle: OperationHandle | None = None
+        self,
+        plan: Plan[ResultT],
+        hook: EventHook | None,
+        handle: OperationHandle | None = None,
+        inbox: Inbox | None = None,
     ) -> ResultT:
         from veowrap._core.plan import Sleep
 
@@ -252,7 +268,7 @@ class AsyncVideoGenerator(BaseGenerator):
         try:
             while (action := runner.next()) is not None:
                 if isinstance(action, Sleep):
-                    await self._sleep_async(action.seconds)
+                    runner.reply(await self._pause(action, inbox))
                     continue
                 try:
                     runner.reply(await self._call(action))
@@ -270,6 +286,18 @@ class AsyncVideoGenerator(BaseGenerator):
             runner.interrupted(error)
             raise
         return runner.result
+
+    async def _pause(self, sleep: Sleep, inbox: Inbox | None) -> int | None:
+        """Sleeps; listening to ``inbox``, ends early on a new delivery (its number)."""
+        if inbox is None or not sleep.wake:
+            await self._sleep_async(sleep.seconds)
+            return None
+        if not self._real_time:  # a virtual clock: look, then let virtual time pass
+            if (seq := inbox.latest(sleep.wake)) > sleep.after:
+                return seq
+            await self._sleep_async(sleep.seconds)
+            return seq if (seq := inbox.latest(sleep.wake)) > sleep.after else None
+        return await inbox.wait_async(sleep.wake, sleep.seconds, sleep.after)
 
     async def _retry(self, first: Exception, call: Call, hook: EventHook | None) -> Any:
         """Retries a call whose first attempt failed with ``first``, under the core's rules.

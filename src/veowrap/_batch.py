@@ -48,6 +48,7 @@ from veowrap._result import GeneratedVideo, GenerationResult
 
 if TYPE_CHECKING:
     from veowrap._async import AsyncVideoGenerator
+    from veowrap.webhooks import Inbox
 
 __all__ = ["BatchItem", "BatchSummary", "summarize"]
 
@@ -225,6 +226,7 @@ class BatchRunner:
     retry_failed: bool
     overwrite: bool = False
     owns_journal: bool = False
+    webhooks: Inbox | None = None  # each item's wait completes on a delivery to this inbox
     _loop_time: Callable[[], float] = field(default=time.monotonic)
     _lease: _Lease | None = field(default=None, init=False)
     _hook: _SafeHook = field(default_factory=lambda: _SafeHook(None), init=False)
@@ -509,7 +511,7 @@ class BatchRunner:
         item = replace(item, handle=handle)
         try:
             result = await self.generator.wait(
-                handle, timeout=self.timeout, on_event=self._hook.hook
+                handle, timeout=self.timeout, on_event=self._hook.hook, webhooks=self.webhooks
             )
             paths: tuple[Path, ...] = ()
             if self.output_dir is not None:
@@ -615,6 +617,7 @@ def build_runner(
     retry_failed: bool,
     budget: float | None = None,
     overwrite: bool = False,
+    webhooks: Inbox | None = None,
 ) -> BatchRunner:
     """Checks a batch's arguments (before anything is sent) and builds its runner.
 
@@ -668,6 +671,7 @@ def build_runner(
         retry_failed=retry_failed,
         overwrite=overwrite,
         owns_journal=opened is not journal,
+        webhooks=webhooks,
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 if TYPE_CHECKING:
     from veowrap._events import Event
     from veowrap._journal import Journal
+    from veowrap.webhooks import Inbox
 
 __all__ = ["BatchOptions"]
 
@@ -32,3 +33,4 @@ class BatchOptions(TypedDict, total=False):
     retry_failed: bool
     budget: float | None
     overwrite: bool
+    webhooks: Inbox | None

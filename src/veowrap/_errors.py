@@ -30,6 +30,7 @@ __all__ = [
     "OperationFailedError",
     "OperationNotFoundError",
     "OperationTimeoutError",
+    "OutputStorageRequiredError",
     "QuotaExceededError",
     "RequestValidationError",
     "ServiceRejectedError",
@@ -39,6 +40,7 @@ __all__ = [
     "UnsupportedCapabilityError",
     "UsageError",
     "VeowrapError",
+    "WebhookVerificationError",
 ]
 
 
@@ -176,6 +178,9 @@ class ServiceRejectedError(UsageError):
         status_code: The HTTP status (400).
         model: The model the request was for, when known.
         service_message: What the service said.
+        field: The request field the service named (veowrap's name, e.g.
+            ``duration_seconds`` for the wire's ``durationSeconds``), or None if it named none.
+        value: That field's value in the request, when known.
     """
 
     def __init__(
@@ -186,10 +191,30 @@ class ServiceRejectedError(UsageError):
         model: str | None = None,
         service_message: str = "",
         hint: str | None = None,
+        field: str | None = None,
+        value: Any = None,
     ) -> None:
         self.status_code = status_code
         self.model = model
         self.service_message = redact(service_message)
+        self.field = field
+        self.value = value
+        super().__init__(message, hint=hint)
+
+
+class WebhookVerificationError(UsageError):
+    """A webhook delivery was refused: it is not provably from the sender, or not fresh.
+
+    Answer the sender with HTTP 400 (or 401) and do not act on the body. The message names
+    the check that failed (``check``) and never contains a secret or a signature.
+
+    Attributes:
+        check: Which check failed: ``headers``, ``timestamp``, ``signature``, ``body``,
+            ``keys`` or ``configuration``.
+    """
+
+    def __init__(self, message: str, *, check: str, hint: str | None = None) -> None:
+        self.check = check
         super().__init__(message, hint=hint)
 
 
@@ -263,6 +288,14 @@ class OperationFailedError(JobError):
     ) -> None:
         self.code = code
         super().__init__(message, hint=hint, handle=handle)
+
+
+class OutputStorageRequiredError(OperationFailedError):
+    """The video was too large to return inline; the service needs an output storage URI.
+
+    Vertex AI fails the operation (code 3, "Generated video is large, an output storage uri is
+    required.") instead of inlining a large video. Pass ``output_gcs_uri`` and generate again.
+    """
 
 
 class OperationCancelledError(OperationFailedError):

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from veowrap._request_fields import RequestFields, RequestOptions
     from veowrap._result import GenerationResult
     from veowrap._settings import GeneratorOptions
+    from veowrap.webhooks import Inbox
 
 __all__ = ["BaseGenerator", "EventHook"]
 
@@ -231,15 +232,17 @@ class BaseGenerator:
         deadline: float | None,
         cancel_on_timeout: bool,
         budget: float | None = None,
+        inbox: Inbox | None = None,
     ) -> Plan[Outcome]:
         submission = self._submission(request, deadline, budget)  # validates now, before any I/O
-        return self._submit_then_wait(submission, deadline, cancel_on_timeout)
+        return self._submit_then_wait(submission, deadline, cancel_on_timeout, inbox)
 
     def _submit_then_wait(
         self,
         submission: Plan[tuple[OperationHandle, OperationStatus]],
         deadline: float | None,
         cancel_on_timeout: bool,
+        inbox: Inbox | None = None,
     ) -> Plan[Outcome]:
         handle, status = yield from submission
         return (
@@ -249,6 +252,7 @@ class BaseGenerator:
                 poll_first=False,
                 cancel_on_timeout=cancel_on_timeout,
                 known=status if status.done else None,
+                inbox=inbox,
             )
         )
 
@@ -260,6 +264,7 @@ class BaseGenerator:
         poll_first: bool,
         cancel_on_timeout: bool = False,
         known: OperationStatus | None = None,
+        inbox: Inbox | None = None,
     ) -> Plan[Outcome]:
         from veowrap._core.plan import wait_plan
         from veowrap._history import distribution_for
@@ -270,9 +275,15 @@ class BaseGenerator:
         age = None
         if handle.submitted_at is not None:
             age = max(0.0, (self._now_utc() - handle.submitted_at).total_seconds())
+        # Listening to webhooks: a delivery ends each sleep; the inbox's slow backstop polls.
+        wake = frozenset[str]()
+        if inbox is not None:
+            from veowrap._core.webhooks import match_keys
+
+            wake = match_keys(handle.name)
         return wait_plan(
             handle,
-            schedule=self.poll_schedule.for_latency(latency),
+            schedule=self.poll_schedule.for_latency(latency) if inbox is None else inbox.schedule(),
             age=age,
             latency=latency,
             deadline=deadline,
@@ -281,17 +292,24 @@ class BaseGenerator:
             poll_first=poll_first,
             cancel_on_timeout=cancel_on_timeout,
             known=known,
+            wake=wake,
         )
 
     def _resumption(
-        self, handle: OperationHandle | str, timeout: float | None, cancel_on_timeout: bool
+        self,
+        handle: OperationHandle | str,
+        timeout: float | None,
+        cancel_on_timeout: bool,
+        inbox: Inbox | None = None,
     ) -> tuple[OperationHandle, Plan[Outcome]]:
         """The plan that waits for an existing operation (polling at once: it may be done)."""
         from veowrap._handle import OperationHandle
 
         handle = OperationHandle.coerce(handle)
         deadline = self._deadline(timeout)
-        plan = self._waiting(handle, deadline, poll_first=True, cancel_on_timeout=cancel_on_timeout)
+        plan = self._waiting(
+            handle, deadline, poll_first=True, cancel_on_timeout=cancel_on_timeout, inbox=inbox
+        )
         return handle, plan
 
     def _result(self, outcome: Any, hook: EventHook | None) -> GenerationResult:
@@ -328,9 +346,26 @@ class BaseGenerator:
             store = self._history_store = LatencyHistory()
         return store
 
+    @staticmethod
+    def _listening(webhooks: Inbox | None) -> Inbox | None:
+        """``webhooks=`` checked: an :class:`~veowrap.webhooks.Inbox` or ``None``."""
+        if webhooks is None:
+            return None
+        from veowrap.webhooks import Inbox
+
+        if not isinstance(webhooks, Inbox):
+            raise RequestValidationError(
+                "webhooks",
+                webhooks,
+                "a veowrap.webhooks.Inbox, or None to poll",
+                hint="Build one with webhooks.Inbox(secret=...) and feed it from your endpoint.",
+            )
+        return webhooks
+
     def _deadline(self, timeout: float | None) -> float | None:
-        timeout = self.timeout if timeout is None else validation.seconds("timeout", timeout)
-        return None if timeout is None else self._clock() + timeout
+        from veowrap._core.deadline import deadline_after
+
+        return deadline_after(self.timeout if timeout is None else timeout, self._clock)
 
     def _retry_kwargs(self, call: Call, hook: EventHook | None) -> dict[str, Any]:
         return retry_arguments(

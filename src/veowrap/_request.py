@@ -72,10 +72,23 @@ class VideoMask(_Frozen):
 
 
 class Webhook(_Frozen):
-    """Where the Gemini API should call back when the operation finishes."""
+    """Where the Gemini API should call back when the operation finishes.
 
-    uris: tuple[str, ...] = Field(min_length=1)
+    A bare URL string is accepted wherever a ``Webhook`` is (``webhook="https://…/hook"``).
+    """
+
+    uris: tuple[str, ...] = Field(min_length=1, max_length=10)
     user_metadata: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("uris")
+    @classmethod
+    def _endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from veowrap._core.webhooks import endpoint_url_problem
+
+        for uri in value:
+            if (problem := endpoint_url_problem(uri)) is not None:
+                raise ValueError(f"{uri[:80]!r}: {problem}")
+        return value
 
 
 class VideoRequest(_Frozen):
@@ -121,6 +134,12 @@ class VideoRequest(_Frozen):
 
     def __init__(self, /, **fields: Unpack[RequestFields]) -> None:
         super().__init__(**fields)
+
+    @field_validator("webhook", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> Any:
+        # ``webhook="https://example.com/hook"``: one URL, no metadata.
+        return {"uris": (value,)} if isinstance(value, str) else value
 
     @field_validator("prompt", "negative_prompt")
     @classmethod

@@ -69,7 +69,7 @@ class RequestOptions(TypedDict, total=False):
     compression_quality: CompressionQuality | None
     resize_mode: ResizeMode | None
     labels: Mapping[str, str] | None
-    webhook: _WebhookModel | _WebhookFields | None
+    webhook: _WebhookModel | _WebhookFields | str | None
     image: ImageSource | None
     last_frame: ImageSource | None
     reference_images: Sequence[_ReferenceImageModel | _ReferenceImageFields | ImageSource]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
-from veowrap._core import validation
+from veowrap._core.deadline import deadline_after
 from veowrap._core.plan import Outcome
 from veowrap._core.status import VideoRef
 from veowrap._download import Downloader
@@ -28,8 +28,8 @@ _OVERWRITE_HINT = "Choose another path, or pass overwrite=True (CLI: --overwrite
 
 
 def _deadline(timeout: float | None) -> float | None:
-    timeout = validation.seconds("timeout", timeout)
-    return None if timeout is None else time.monotonic() + timeout
+    # Saves run on real time, whatever clock the generator that made the result keeps.
+    return deadline_after(timeout, time.monotonic)
 
 
 @dataclass(frozen=True)

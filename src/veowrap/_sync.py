@@ -24,13 +24,14 @@ if TYPE_CHECKING:
 
     from veowrap._batch import BatchItem
     from veowrap._batch_options import BatchOptions
-    from veowrap._core.plan import Call, Plan, ResultT
+    from veowrap._core.plan import Call, Plan, ResultT, Sleep
     from veowrap._core.status import OperationStatus
     from veowrap._handle import OperationHandle
     from veowrap._journal import Journal
     from veowrap._request import VideoRequest
     from veowrap._request_fields import RequestOptions
     from veowrap._result import GenerationResult
+    from veowrap.webhooks import Inbox
 
 __all__ = ["VideoGenerator"]
 
@@ -122,6 +123,7 @@ class VideoGenerator(BaseGenerator):
         cancel_on_timeout: bool = False,
         budget: float | None = None,
         progress: bool = False,
+        webhooks: Inbox | None = None,
         **fields: Unpack[RequestOptions],
     ) -> GenerationResult:
         """Submits a request and waits for its videos.
@@ -134,6 +136,8 @@ class VideoGenerator(BaseGenerator):
             budget: Refuse, before submitting, a request estimated to cost more (USD).
             progress: Show a live progress bar (tqdm.auto: a widget in Jupyter); needs
                 ``veowrap[cli]``.
+            webhooks: Complete on a webhook delivery to this inbox (polling slowly as a
+                backstop); see :meth:`wait`.
             **fields: Any :class:`VideoRequest` field except ``prompt``, e.g. ``model=``,
                 ``duration_seconds=``; type checkers know each one (:class:`RequestOptions`).
 
@@ -148,9 +152,10 @@ class VideoGenerator(BaseGenerator):
         from veowrap._progress import attach_progress
 
         request = self._request(prompt, fields)
-        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget)
+        inbox = self._listening(webhooks)
+        plan = self._generation(request, self._deadline(timeout), cancel_on_timeout, budget, inbox)
         with attach_progress(on_event, progress) as hook:
-            return self._result(self._run(plan, hook), on_event)
+            return self._result(self._run(plan, hook, inbox=inbox), on_event)
 
     def submit(
         self,
@@ -183,10 +188,19 @@ class VideoGenerator(BaseGenerator):
         timeout: float | None = None,
         on_event: EventHook | None = None,
         cancel_on_timeout: bool = False,
+        webhooks: Inbox | None = None,
     ) -> GenerationResult:
-        """Waits for a submitted operation (a handle, its JSON, or an operation name)."""
-        handle, plan = self._resumption(handle, timeout, cancel_on_timeout)
-        return self._result(self._run(plan, on_event, handle), on_event)
+        """Waits for a submitted operation (a handle, its JSON, or an operation name).
+
+        Args:
+            webhooks: An :class:`~veowrap.webhooks.Inbox` your webhook endpoint feeds: the
+                wait then returns as soon as a delivery for this operation arrives (it reads
+                the final state once, then downloads), and polls only every
+                ``inbox.backstop`` seconds in case no webhook ever comes. The deadline holds.
+        """
+        inbox = self._listening(webhooks)
+        handle, plan = self._resumption(handle, timeout, cancel_on_timeout, inbox)
+        return self._result(self._run(plan, on_event, handle, inbox), on_event)
 
     def status(
         self, handle: OperationHandle | str, *, timeout: float | None = None
@@ -225,6 +239,7 @@ class VideoGenerator(BaseGenerator):
         retry_failed: bool = False,
         budget: float | None = None,
         overwrite: bool = False,
+        webhooks: Inbox | None = None,
     ) -> Iterator[BatchItem]:
         """Generates many videos; yields each item's outcome as it completes.
 
@@ -247,6 +262,7 @@ class VideoGenerator(BaseGenerator):
             retry_failed: Re-submit items recorded as failed in the journal.
             budget: Refuse the whole batch, before anything is sent, if its estimate is higher.
             overwrite: Replace files already at the items' destinations.
+            webhooks: Each item's wait completes on a webhook delivery to this inbox.
         """
         from veowrap._async import AsyncVideoGenerator
         from veowrap._batch import iterate_in_thread
@@ -270,6 +286,7 @@ class VideoGenerator(BaseGenerator):
             retry_failed=retry_failed,
             budget=budget,
             overwrite=overwrite,
+            webhooks=webhooks,
         )
         return iterate_in_thread(batch)
 
@@ -296,7 +313,11 @@ class VideoGenerator(BaseGenerator):
         self.close()
 
     def _run(
-        self, plan: Plan[ResultT], hook: EventHook | None, handle: OperationHandle | None = None
+        self,
+        plan: Plan[ResultT],
+        hook: EventHook | None,
+        handle: OperationHandle | None = None,
+        inbox: Inbox | None = None,
     ) -> ResultT:
         from veowrap._core.plan import Sleep
 
@@ -304,7 +325,7 @@ class VideoGenerator(BaseGenerator):
         try:
             while (action := runner.next()) is not None:
                 if isinstance(action, Sleep):
-                    self._sleep(action.seconds)
+                    runner.reply(self._pause(action, inbox))
                     continue
                 try:
                     runner.reply(self._call(action))
@@ -322,6 +343,18 @@ class VideoGenerator(BaseGenerator):
             runner.interrupted(error)
             raise
         return runner.result
+
+    def _pause(self, sleep: Sleep, inbox: Inbox | None) -> int | None:
+        """Sleeps; listening to ``inbox``, ends early on a new delivery (its number)."""
+        if inbox is None or not sleep.wake:
+            self._sleep(sleep.seconds)
+            return None
+        if not self._real_time:  # a virtual clock: look, then let virtual time pass
+            if (seq := inbox.latest(sleep.wake)) > sleep.after:
+                return seq
+            self._sleep(sleep.seconds)
+            return seq if (seq := inbox.latest(sleep.wake)) > sleep.after else None
+        return inbox.wait(sleep.wake, sleep.seconds, sleep.after)
 
     def _retry(self, first: Exception, call: Call, hook: EventHook | None) -> Any:
         """Retries a call whose first attempt failed with ``first``, under the core's rules.

@@ -30,7 +30,18 @@ PLATFORMS: tuple[Platform, ...] = ("gemini", "vertex")
 EMULATOR_KEEPS_SERVING = {
     ("veo-3.0-generate-preview", "gemini"),
     ("veo-3.1-generate-preview", "gemini"),
+    # Google's Vertex notebooks (veo3_advanced_controls, veo3_reference_to_video, as of
+    # 2026-08) call these on Vertex AI; the emulator serves them so tests/emulator/samples runs
+    # those notebooks. Whether Google still serves them there today is not confirmed.
+    ("veo-3.1-generate-preview", "vertex"),
+    ("veo-3.1-fast-generate-preview", "vertex"),
 }
+# Issue 15: the catalog refuses what Google's Vertex notebooks send (1080p at 6 s, a first and
+# last frame at 6 s, extension of 7 s, references at 9:16); the emulator now accepts them. The
+# catalog's side is fixed separately; remove this mark when these cases pass.
+_CATALOG_FALSE_REFUSALS = pytest.mark.xfail(
+    strict=True, reason="the catalog still refuses requests Google's Vertex samples send"
+)
 
 
 def _served() -> list[tuple[str, Platform]]:
@@ -101,7 +112,20 @@ _INPUTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 
-@pytest.mark.parametrize(("model", "platform"), _served())
+def _judged() -> list[Any]:
+    return [
+        pytest.param(
+            model,
+            platform,
+            marks=[_CATALOG_FALSE_REFUSALS]
+            if platform == "vertex" and caps_module.VEO_MODELS[model].family == "veo31"
+            else [],
+        )
+        for model, platform in _served()
+    ]
+
+
+@pytest.mark.parametrize(("model", "platform"), _judged())
 def test_catalog_and_emulator_judge_requests_alike(model: str, platform: Platform) -> None:
     disagreements = []
     verdicts = set()

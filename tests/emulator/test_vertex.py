@@ -149,7 +149,7 @@ def test_per_model_latency(emu: VeoEmulator) -> None:
     [
         (MODEL, {"duration_seconds": 5}, "durationSeconds"),
         (MODEL, {"aspect_ratio": "1:1"}, "aspectRatio"),
-        (MODEL, {"resolution": "1080p", "duration_seconds": 6}, "resolution"),
+        (MODEL, {"resolution": "4k", "duration_seconds": 6}, "resolution"),
         (MODEL, {"number_of_videos": 5}, "sampleCount"),
         ("veo-2.0-generate-001", {"duration_seconds": 4}, "durationSeconds"),
         ("veo-2.0-generate-001", {"resolution": "1080p"}, "resolution"),
@@ -157,7 +157,9 @@ def test_per_model_latency(emu: VeoEmulator) -> None:
             MODEL,
             {
                 "duration_seconds": 6,
-                "last_frame": {"image_bytes": b"\x89PNG", "mime_type": "image/png"},
+                "reference_images": [
+                    {"image": {"image_bytes": b"\x89PNG", "mime_type": "image/png"}}
+                ],
             },
             "durationSeconds",
         ),

@@ -28,6 +28,7 @@ SCRIPTS = {
     "async_batch.py": ("out", 5),
     "resume_after_crash.py": ("out", 1),
     "testing_with_fake.py": ("out", 1),
+    "webhooks_fastapi.py": ("out", 1),
 }
 # notebook -> how many MP4s it must leave under out/
 NOTEBOOKS = {

@@ -13,7 +13,7 @@ import veowrap
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 API_PAGE = DOCS / "reference" / "api.md"
-SUBMODULE_PAGES = {"events": "events.md", "backends": "backends.md"}
+SUBMODULE_PAGES = {"events": "events.md", "backends": "backends.md", "webhooks": "webhooks.md"}
 
 
 @pytest.mark.parametrize("name", veowrap.__all__)

@@ -16,7 +16,9 @@ from typing import Any, Literal, cast
 
 from veowrap._errors import (
     ConfigurationError,
+    OperationFailedError,
     OperationNotFoundError,
+    OutputStorageRequiredError,
     QuotaExceededError,
     ServiceRejectedError,
     ServiceUnavailableError,
@@ -215,14 +217,21 @@ class Verdict:
                     handle=handle,
                 )
             if status == 400 and phase == "submit":
+                field = service_field(fault.message)
+                value = getattr(request, field, None) if field and request is not None else None
+                named = f" {field}={value!r}" if field and value is not None else ""
+                named = named or (f" {field}" if field else " the request")
                 return ServiceRejectedError(
-                    f"The service refused the request{f' for {model}' if model else ''}: "
+                    f"The service refused{named}{f' for {model}' if model else ''}: "
                     f"{fault.message}",
                     status_code=status,
                     model=model,
                     service_message=fault.message,
-                    hint="Change the field the message names; veowrap.capabilities(model) lists "
-                    "what the model takes. Nothing was started or billed.",
+                    field=field,
+                    value=value,
+                    hint=f"Change {field or 'the field the message names'}; "
+                    "veowrap.capabilities(model) lists what the model takes. Nothing was started "
+                    "or billed.",
                 )
             return VeowrapError(text, handle=handle)
         if fault.kind == "auth":
@@ -236,6 +245,86 @@ class Verdict:
             hint="Check the network; the handle, if any, resumes the work later.",
             handle=handle,
         )
+
+
+#: Wire field names the service uses in its messages, and veowrap's name for each.
+_WIRE_FIELDS: dict[str, str] = {
+    "durationSeconds": "duration_seconds",
+    "duration": "duration_seconds",
+    "aspectRatio": "aspect_ratio",
+    "aspect_ratio": "aspect_ratio",
+    "resolution": "resolution",
+    "sampleCount": "number_of_videos",
+    "negativePrompt": "negative_prompt",
+    "personGeneration": "person_generation",
+    "storageUri": "output_gcs_uri",
+    "gcs_uri": "output_gcs_uri",
+    "generateAudio": "generate_audio",
+    "enhancePrompt": "enhance_prompt",
+    "compressionQuality": "compression_quality",
+    "resizeMode": "resize_mode",
+    "seed": "seed",
+    "fps": "fps",
+    "lastFrame": "last_frame",
+    "referenceImages": "reference_images",
+    "image": "image",
+    "video": "video",
+    "mask": "mask",
+    "prompt": "prompt",
+    "labels": "labels",
+}
+# A name in backticks (Google's "`durationSeconds` is out of bound") or after a path prefix
+# ("parameters.durationSeconds", "instances[0].lastFrame", "response_format.duration").
+_NAMED_FIELD = re.compile(
+    r"`([A-Za-z_]+)`|\b(?:parameters|instances\[\d+\]|response_format)\.([A-Za-z_]+)"
+)
+
+
+def service_field(message: str) -> str | None:
+    """The request field a service error message names, in veowrap's spelling, if any.
+
+    Args:
+        message: The service's error message.
+
+    Returns:
+        For example ``"duration_seconds"`` for "The number value for `durationSeconds` is out
+        of bound…", or None when the message names no field veowrap knows.
+    """
+    for match in _NAMED_FIELD.finditer(message):
+        name = match[1] or match[2]
+        if name in _WIRE_FIELDS:
+            return _WIRE_FIELDS[name]
+    return None
+
+
+_LARGE_INLINE = "output storage uri is required"
+
+
+def failed_operation(
+    message: str, code: int | str | None, handle: OperationHandle | None
+) -> OperationFailedError:
+    """The typed error for an operation that finished with the service's error.
+
+    Args:
+        message: The operation's error message.
+        code: Its error code.
+        handle: The operation.
+    """
+    text = f"The operation failed: {message} (code {code})."
+    if _LARGE_INLINE in message.lower():
+        return OutputStorageRequiredError(
+            text,
+            code=code,
+            hint="The video is too large to return inline: pass output_gcs_uri='gs://BUCKET/"
+            "PREFIX/' (a bucket the service may write to) and generate again.",
+            handle=handle,
+        )
+    return OperationFailedError(
+        text,
+        code=code,
+        hint="Read the message: it usually names the input or parameter at fault.",
+        handle=handle,
+    )
 
 
 def classify(

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from veowrap._core import validation
-from veowrap._core.faults import classify
+from veowrap._core.faults import classify, failed_operation
 from veowrap._core.latency import LatencyDistribution
 from veowrap._core.retrying import DeadlineReached
 from veowrap._core.schedule import PollSchedule
@@ -29,7 +29,6 @@ from veowrap._core.status import (
 from veowrap._errors import (
     ContentFilteredError,
     OperationCancelledError,
-    OperationFailedError,
     OperationTimeoutError,
     ServiceUnavailableError,
     VeowrapError,
@@ -59,6 +58,9 @@ __all__ = [
 
 # Unreadable answers tolerated in a row while waiting before giving up.
 _MAX_MALFORMED_POLLS = 3
+#: Seconds before polling again when a webhook woke the wait but the status read was not done
+#: yet (the delivery may beat the status read's view, or be a non-final event).
+RECHECK_AFTER_PUSH = 2.0
 #: Seconds a cancel may take after the deadline passed (``cancel_on_timeout``).
 CANCEL_GRACE = 0.5
 
@@ -100,9 +102,16 @@ its ``deadline``; drivers dispatch on the class with ``match``."""
 
 @dataclass(frozen=True)
 class Sleep:
-    """Wait ``seconds`` before the next action."""
+    """Wait ``seconds`` before the next action.
+
+    With ``wake`` keys, a driver listening to a webhook inbox ends the sleep early when a
+    delivery newer than ``after`` is filed under one of them, and answers with its sequence
+    number (``None`` when the time ran out).
+    """
 
     seconds: float
+    wake: frozenset[str] = frozenset()
+    after: int = 0
 
 
 @dataclass(frozen=True)
@@ -209,6 +218,7 @@ def wait_plan(
     poll_first: bool,
     cancel_on_timeout: bool = False,
     known: OperationStatus | None = None,
+    wake: frozenset[str] = frozenset(),
     age: float | None = None,
     latency: LatencyDistribution | None = None,
 ) -> Plan[Outcome]:
@@ -223,6 +233,8 @@ def wait_plan(
         poll_first: Poll at once (resuming) instead of after ``schedule.first_delay``.
         cancel_on_timeout: Cancel the operation before raising ``OperationTimeoutError``.
         known: A status already read (a create that answered with a finished job).
+        wake: Keys of webhook deliveries that end a sleep early (the next poll then reads the
+            final state); ``schedule`` is then the slow backstop.
         age: Seconds since the job was submitted, when known: a schedule learned from the
             latency polls at ages, and ETAs are conditional on the age.
         latency: The job's latency distribution, for the ETAs in :class:`Polled` events.
@@ -236,14 +248,18 @@ def wait_plan(
 
     delay = 0.0 if poll_first else schedule.next_delay(0, age_now(), rand())
     status = known
+    heard = 0  # the newest webhook delivery seen; only a newer one wakes the next sleep
     while status is None or not status.done:
         last_chance = False
         if deadline is not None:
             remaining = deadline - clock()
             last_chance = delay >= remaining
             delay = max(0.0, min(delay, remaining))
+        pushed = False
         if delay > 0:
-            yield Sleep(delay)
+            woken = yield Sleep(delay, wake, heard)
+            if isinstance(woken, int) and woken > heard:
+                heard, last_chance, pushed = woken, False, True
         try:
             raw = yield Poll(handle, deadline)
             status = read_status(raw, handle.route)
@@ -277,6 +293,8 @@ def wait_plan(
             yield from _time_out(handle, clock, start, cancel_on_timeout)
         now = age_now()
         delay = 0.0 if done else schedule.next_delay(polls, now, rand())
+        if pushed and not done:
+            delay = min(delay, RECHECK_AFTER_PUSH)
         eta = None if done or latency is None or now is None else latency.eta(now)
         yield Emit(
             Polled(
@@ -317,12 +335,7 @@ def check_finished(outcome: Outcome) -> None:
             handle=handle,
         )
     if status.state == "failed":
-        raise OperationFailedError(
-            f"The operation failed: {status.error_message} (code {status.error_code}).",
-            code=status.error_code,
-            hint="Read the message: it usually names the input or parameter at fault.",
-            handle=handle,
-        )
+        raise failed_operation(status.error_message or "", status.error_code, handle)
     if not status.videos:
         reasons = status.filtered_reasons or ("no reason given",)
         raise ContentFilteredError(

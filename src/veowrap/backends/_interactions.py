@@ -71,13 +71,20 @@ def create_arguments(request: VideoRequest, model: str) -> dict[str, Any]:
     if request.output_gcs_uri is not None:
         response_format["gcs_uri"] = request.output_gcs_uri
     only_text = len(blocks) == 1 and blocks[0]["type"] == "text"
-    return {
+    arguments: dict[str, Any] = {
         "model": model,
         "input": request.prompt if only_text else blocks,
         "background": True,
         "response_format": response_format,
         "generation_config": {"video_config": {"task": task}},
     }
+    if request.webhook is not None:
+        # A dynamic webhook (webhooks-wire.md §2): snake_case, next to ``background: true``.
+        arguments["webhook_config"] = {
+            "uris": list(request.webhook.uris),
+            "user_metadata": dict(request.webhook.user_metadata),
+        }
+    return arguments
 
 
 def no_retry_interactions(client: Any, *, asynchronous: bool) -> Any:

@@ -1,10 +1,10 @@
 """The ``veowrap`` group, and the one place where its commands are registered.
 
 Each command lives in a module of its own (``_generate``, ``_wait_status``, ``_batch_command``,
-``_models``, ``_doctor_command``, ``_emulator_command``); the options they share come from one
-decorator (:func:`veowrap.cli._options.service_options`). Results go to stdout (paths, one per
-line, or JSON with ``--json``); progress, warnings and errors go to stderr. Errors are one line
-and a hint, never a traceback unless ``--debug``.
+``_models``, ``_doctor_command``, ``_emulator_command``, ``_webhooks_command``); the options
+they share come from one decorator (:func:`veowrap.cli._options.service_options`). Results go
+to stdout (paths, one per line, or JSON with ``--json``); progress, warnings and errors go to
+stderr. Errors are one line and a hint, never a traceback unless ``--debug``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from veowrap.cli._exit import EXIT_CODES_HELP
 from veowrap.cli._generate import generate
 from veowrap.cli._models import models
 from veowrap.cli._wait_status import cancel, status, wait
+from veowrap.cli._webhooks_command import webhooks
 
 __all__ = ["cli"]
 
@@ -43,5 +44,5 @@ def cli() -> None:
     """
 
 
-for _command in (generate, wait, status, cancel, batch, models, doctor, emulator):
+for _command in (generate, wait, status, cancel, batch, models, doctor, emulator, webhooks):
     cli.add_command(_command)

@@ -93,7 +93,10 @@ _PHRASES = (
     ("pass resend_uncertain=True to send it again", "rerun with --resend-uncertain to send it"),
     # A webhook: the command line always polls.
     ("or poll with wait().", "or leave out webhook: veowrap polls until the job is done."),
-    ("webhook needs polling with wait().", "Leave out webhook: veowrap polls until it is done."),
+    (
+        "Poll with wait(), or use the Gemini API (api_key=...) for webhooks.",
+        "Leave out webhook: veowrap polls until it is done.",
+    ),
 )
 # "drop seed=", "Pass image=": a request field named as a Python keyword argument.
 _FIELD_ARGUMENT = re.compile(r"\b(drop|[Pp]ass) ([a-z_]+)=(?=[\s.,;)]|$)")

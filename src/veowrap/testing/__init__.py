@@ -13,6 +13,9 @@ from ._faults import Fault, Outcome
 from ._mp4 import Mp4Info, inspect_mp4
 from ._recording import RecordedForeignRequest, RecordingServer
 from ._state import RecordedRequest
+from ._webhook_delivery import SentDelivery, WebhookDeliveries
+from ._webhook_receiver import WebhookReceiver
+from ._webhooks import WebhookSigner
 
 __all__ = [
     "Fault",
@@ -21,6 +24,10 @@ __all__ = [
     "RecordedForeignRequest",
     "RecordedRequest",
     "RecordingServer",
+    "SentDelivery",
     "VeoEmulator",
+    "WebhookDeliveries",
+    "WebhookReceiver",
+    "WebhookSigner",
     "inspect_mp4",
 ]

@@ -101,8 +101,10 @@ VEO_MODELS: dict[str, VeoCaps] = {
     "veo-3.1-generate-001": _VEO31,
     "veo-3.1-fast-generate-001": _VEO31,
     "veo-3.1-lite-generate-001": _VEO31,
-    "veo-3.1-generate-preview": _with(_VEO31, {"gemini": "served"}),
-    "veo-3.1-fast-generate-preview": _with(_VEO31, {"gemini": "retired"}),
+    # Google's Vertex notebooks (veo3_advanced_controls, veo3_reference_to_video, 2026-08) call
+    # the 3.1 previews on Vertex AI, so the emulator serves them there too.
+    "veo-3.1-generate-preview": _with(_VEO31, {"gemini": "served", "vertex": "served"}),
+    "veo-3.1-fast-generate-preview": _with(_VEO31, {"gemini": "retired", "vertex": "served"}),
     "veo-3.1-lite-generate-preview": _with(_VEO31, {"gemini": "retired"}),
 }
 

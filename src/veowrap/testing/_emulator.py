@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from veowrap._async import AsyncVideoGenerator
     from veowrap._sync import VideoGenerator
 
+    from ._webhook_delivery import WebhookDeliveries
+
 ENDPOINTS = frozenset(
     {
         "create",
@@ -37,6 +39,7 @@ ENDPOINTS = frozenset(
         "interaction_delete",
         "legacy_generate",
         "media",
+        "webhooks",
     }
 )
 
@@ -78,6 +81,7 @@ class VeoEmulator:
         self._server: EmulatorServer | None = None
         self._media: EmulatorServer | None = None
         self._threads: list[threading.Thread] = []
+        self._webhooks: WebhookDeliveries | None = None
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -86,6 +90,8 @@ class VeoEmulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._server = EmulatorServer(self._port, self._state, self._config)
+        # A webhook registered through the API starts the deliveries (and their keys) lazily.
+        self._state.webhook_registry.on_create = lambda: self.webhooks.start()
         self._serve(self._server, "veo-emulator")
         self.redirect_downloads(self._files_redirect)
         return self
@@ -106,6 +112,9 @@ class VeoEmulator:
         Returns once the handler threads have let go of their connections (at most about
         two seconds), so no handler outlives the emulator.
         """
+        if self._webhooks is not None:
+            self._webhooks.stop()
+            self._webhooks = None
         servers = [s for s in (self._server, self._media) if s is not None]
         self._server = self._media = None
         for server in servers:
@@ -309,6 +318,18 @@ class VeoEmulator:
         """
         return self._state.media_credentials
 
+    @property
+    def webhooks(self) -> WebhookDeliveries:
+        """Signed webhook deliveries of finished jobs: ``emu.webhooks.configure(url)``.
+
+        Needs the ``webhooks`` extra. See `WebhookDeliveries` for schemes and faults.
+        """
+        if self._webhooks is None:
+            from ._webhook_delivery import WebhookDeliveries
+
+            self._webhooks = WebhookDeliveries(self._state)
+        return self._webhooks
+
     # Control ----------------------------------------------------------------------------
 
     def set_latency(self, seconds: float, model: str | None = None) -> None:
@@ -376,16 +397,21 @@ class VeoEmulator:
             raise ValueError("times must be >= 1")
         self._state.script(outcome, model, times)
 
-    def set_quota(self, requests: int | None, per_seconds: float = 60.0) -> None:
+    def set_quota(
+        self, requests: int | None, per_seconds: float = 60.0, *, retry_after: bool = False
+    ) -> None:
         """Limits creates (both routes) to ``requests`` per sliding ``per_seconds`` window.
 
-        Creates over the quota get HTTP 429 with a ``Retry-After`` telling when a slot frees, as
-        Google's per-minute quotas do. ``None`` removes the limit. Scale ``per_seconds`` down
-        to test pacing quickly (e.g. 10 requests per 0.5 s).
+        Creates over the quota get HTTP 429 with Google's body (``status``
+        ``RESOURCE_EXHAUSTED`` and ``errors[{domain, reason: "rateLimitExceeded"}]``). Like
+        Google, no ``Retry-After`` is sent unless ``retry_after=True``, which adds one telling
+        when a slot frees. ``None`` removes the limit. Scale ``per_seconds`` down to test
+        pacing quickly (e.g. 10 requests per 0.5 s).
         """
         if requests is not None and (requests < 1 or per_seconds <= 0):
             raise ValueError("requests must be >= 1 and per_seconds > 0")
         self._state.quota = None if requests is None else (requests, per_seconds)
+        self._state.quota_retry_after = retry_after
 
     @property
     def quota_rejections(self) -> int:

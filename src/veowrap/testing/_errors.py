@@ -50,11 +50,12 @@ def error_body(
     http_status: int, message: str, details: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """Builds the `{"error": {...}}` body Google APIs answer errors with."""
-    error: dict[str, Any] = {
-        "code": http_status,
-        "message": message,
-        "status": status_name(http_status),
-    }
+    error: dict[str, Any] = {"code": http_status, "message": message}
+    if http_status == 429:
+        # Google's 429 bodies carry the legacy `errors` list (real capture in
+        # tests/emulator/real_payloads/vertex_429_rate_limit.json).
+        error["errors"] = [{"message": message, "domain": "global", "reason": "rateLimitExceeded"}]
+    error["status"] = status_name(http_status)
     if details:
         error["details"] = details
     return {"error": error}

@@ -277,7 +277,12 @@ class Outcome:
 
     @classmethod
     def large(cls, megabytes: int) -> Outcome:
-        """Serves a valid MP4 of `megabytes` MiB: a real asset plus a streamed `free` box."""
+        """Serves a valid MP4 of `megabytes` MiB: a real asset plus a streamed `free` box.
+
+        On Vertex AI without `storageUri`, a video over 32 MiB is not inlined: like Google,
+        the operation fails with code 3, "Generated video is large, an output storage uri is
+        required."
+        """
         if megabytes < 1:
             raise ValueError("megabytes must be >= 1")
         return cls("large", megabytes=megabytes)

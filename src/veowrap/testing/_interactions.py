@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import secrets
 import time
@@ -57,6 +58,23 @@ def _now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _webhook_config(body: dict[str, Any]) -> dict[str, Any]:
+    """``webhook_config: {uris, user_metadata}`` of a create (GUIDE: needs ``background``)."""
+    config = body.get("webhook_config")
+    if config is None:
+        return {}
+    uris = config.get("uris") if isinstance(config, dict) else None
+    if not isinstance(uris, list) or not uris or not all(isinstance(u, str) for u in uris):
+        raise invalid_argument("webhook_config.uris: a non-empty list of URIs is required.")
+    if not body.get("background"):
+        raise invalid_argument("webhook_config: requires background to be true.")
+    metadata = config.get("user_metadata")
+    return {
+        "webhook_uris": tuple(uris),
+        "user_metadata": metadata if isinstance(metadata, dict) else None,
+    }
+
+
 def create(ctx: Context) -> Response:
     """`POST {ver}/interactions`: background returns at once, otherwise blocks until done."""
     body = ctx.body if isinstance(ctx.body, dict) else None
@@ -98,6 +116,7 @@ def create(ctx: Context) -> Response:
         spec=spec,
         delivery=delivery,
         input_steps=steps,
+        **_webhook_config(body),
     )
     files: dict[str, StoredFile] = {}
     if delivery == "uri":
@@ -124,8 +143,12 @@ def _lookup(ctx: Context) -> Interaction:
 
 
 def get(ctx: Context) -> Response:
-    """`GET {ver}/interactions/{id}` (`stream` and `include_input` are ignored)."""
-    return _render(ctx, _lookup(ctx))
+    """`GET {ver}/interactions/{id}`; `include_input=true` echoes the input steps first.
+
+    `stream` is ignored.
+    """
+    include_input = ctx.query.get("include_input", "").lower() == "true"
+    return _render(ctx, _lookup(ctx), include_input=include_input)
 
 
 def cancel(ctx: Context) -> Response:
@@ -156,7 +179,7 @@ def _status(it: Interaction, now: float) -> str:
     return "completed"
 
 
-def _render(ctx: Context, it: Interaction) -> Response:
+def _render(ctx: Context, it: Interaction, *, include_input: bool = False) -> Response:
     status = _status(it, time.monotonic())
     obj: dict[str, Any] = {
         "id": it.id,
@@ -175,7 +198,13 @@ def _render(ctx: Context, it: Interaction) -> Response:
             video["uri"] = it.video_uri
         else:
             video["data"] = inline.placeholder(it.spec)
-        obj["steps"] = [*it.input_steps, {"type": "model_output", "content": [video]}]
+        # Google's cookbook capture answers `[thought{signature}, model_output{video}]`
+        # (tests/emulator/real_payloads/interaction_steps_omni_cookbook.json); another public
+        # capture shows the input first, so it is echoed when `include_input=true` is asked.
+        thought = {"type": "thought", "signature": _signature(it.id)}
+        output = {"type": "model_output", "content": [video]}
+        echoed = it.input_steps if include_input else []
+        obj["steps"] = [*echoed, thought, output]
         tokens = 7240 * it.spec.duration_s
         obj["usage"] = {
             "total_output_tokens": tokens,
@@ -184,6 +213,11 @@ def _render(ctx: Context, it: Interaction) -> Response:
         if it.outcome.kind == "expire_after_done":
             ctx.state.expire(it.id)
     return inline.response(obj)
+
+
+def _signature(interaction_id: str) -> str:
+    """An opaque, stable stand-in for the model's thought signature."""
+    return base64.b64encode(f"veowrap-emulator:{interaction_id}".encode()).decode()
 
 
 def _error(it: Interaction) -> dict[str, str]:

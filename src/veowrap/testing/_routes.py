@@ -9,6 +9,7 @@ from typing import Literal
 from . import _files, _interactions, _veo
 from ._capabilities import Platform
 from ._http import Handler
+from ._webhook_api import HANDLERS as _HOOKS
 
 #: `signed`: no credential; a signature in the query string (the media origin's URLs).
 Auth = Literal["api_key", "bearer", "signed"]
@@ -57,7 +58,24 @@ def _r(
     return Route(method, re.compile(pattern), endpoint, handler, platform, auth, origin)
 
 
+_HOOK = r"/webhooks/(?P<hook>[^/:]+)"
+
 ROUTES: tuple[Route, ...] = (
+    # Gemini API webhooks management (API key), webhooks-wire.md §1.
+    _r("POST", _GEMINI + r"/webhooks", "webhooks", _HOOKS["create"], "gemini", "api_key"),
+    _r("GET", _GEMINI + r"/webhooks", "webhooks", _HOOKS["list"], "gemini", "api_key"),
+    _r("GET", _GEMINI + _HOOK, "webhooks", _HOOKS["get"], "gemini", "api_key"),
+    _r("PATCH", _GEMINI + _HOOK, "webhooks", _HOOKS["update"], "gemini", "api_key"),
+    _r("DELETE", _GEMINI + _HOOK, "webhooks", _HOOKS["delete"], "gemini", "api_key"),
+    _r("POST", _GEMINI + _HOOK + r":ping", "webhooks", _HOOKS["ping"], "gemini", "api_key"),
+    _r(
+        "POST",
+        _GEMINI + _HOOK + r":rotateSigningSecret",
+        "webhooks",
+        _HOOKS["rotate"],
+        "gemini",
+        "api_key",
+    ),
     # Gemini API (API key).
     _r(
         "POST",

@@ -13,6 +13,12 @@ from ._assets import VideoSpec
 from ._capabilities import Platform
 from ._faults import Fault, Outcome
 
+#: Vertex's wording for a per-minute quota 429 (real capture: tests/emulator/real_payloads/).
+_QUOTA_MESSAGE = (
+    "Resource exhausted. Please try again later. Please refer to "
+    "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details."
+)
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -76,6 +82,9 @@ class Interaction:
     video_uri: str | None = None
     cancelled: bool = False
     expired: bool = False
+    #: ``webhook_config`` of the create: dynamic webhook URIs and metadata (webhooks-wire.md §2).
+    webhook_uris: tuple[str, ...] = ()
+    user_metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -111,8 +120,13 @@ class EmulatorState:
         self._latencies: dict[str, float] = {}
         self.file_processing_delay = 0.1
         self.quota: tuple[int, float] | None = None
+        self.quota_retry_after = False
         #: Base URL of the media origin Files API downloads redirect to; None serves directly.
         self.media_redirect: str | None = None
+        from ._webhook_api import WebhookRegistry  # here: it imports _http, which imports us
+
+        #: Registered (static) webhooks: the ``{ver}/webhooks`` resource.
+        self.webhook_registry = WebhookRegistry()
         self._clear()
 
     def _clear(self) -> None:
@@ -134,6 +148,7 @@ class EmulatorState:
         """Forgets requests, counters, faults, scripts and every resource (keeps latency)."""
         with self._lock:
             self._clear()
+        self.webhook_registry.clear()
 
     # Request log and faults -------------------------------------------------------------
 
@@ -167,7 +182,8 @@ class EmulatorState:
             return None
         self.quota_rejections += 1
         wait = window - (now - self._quota_times[0])
-        return Fault.http(429, retry_after=round(max(wait, 0.001), 3), message="Quota exceeded.")
+        retry_after = round(max(wait, 0.001), 3) if self.quota_retry_after else None
+        return Fault.http(429, retry_after=retry_after, message=_QUOTA_MESSAGE)
 
     def note_media_credentials(self) -> None:
         """Counts a request that brought a credential to the media origin."""

@@ -8,6 +8,9 @@ from typing import Any
 from ._capabilities import VEO_MODELS, Platform, VeoCaps
 from ._errors import invalid_argument, not_found
 
+#: Extension lengths Vertex AI accepts (its page documents +7 s a step; 4-8 s are not refused).
+VERTEX_EXTENSION_DURATIONS = frozenset({4, 5, 6, 7, 8})
+
 
 @dataclass(frozen=True)
 class VeoRequest:
@@ -99,7 +102,18 @@ def validate_veo(
         raise invalid_argument(
             f"parameters.durationSeconds: expected an integer, got {duration!r}."
         )
-    _choice("durationSeconds", duration, caps.durations, model)
+    durations = caps.durations
+    if has_video and platform == "vertex":
+        # Vertex's extension page: each step adds 7 s (Google's veo3_advanced_controls notebook
+        # sends duration_seconds=7); its other lengths are not documented, so none is refused.
+        durations = VERTEX_EXTENSION_DURATIONS
+    if duration not in durations:
+        # Google's wording (real capture: tests/emulator/real_payloads/gemini_400_duration.json);
+        # it says "between 4 and 8" even for 5 on a model taking 4, 6 and 8.
+        raise invalid_argument(
+            f"The number value for `durationSeconds` is out of bound. Please provide a value "
+            f"between {min(durations)} and {max(durations)}, inclusive."
+        )
     aspect = params.get("aspectRatio", "16:9")
     _choice("aspectRatio", aspect, caps.aspect_ratios, model)
     resolution = params.get("resolution", "720p")
@@ -111,7 +125,9 @@ def validate_veo(
             f"parameters.sampleCount: {samples!r} is out of range; {model} allows 1 to "
             f"{max_samples} on this API."
         )
-    _family_rules(caps, model, duration, aspect, resolution, has_refs, has_last, has_video)
+    _family_rules(
+        caps, model, platform, duration, aspect, resolution, has_refs, has_last, has_video
+    )
 
     storage_uri = params.get("storageUri")
     if storage_uri is not None and (
@@ -124,6 +140,7 @@ def validate_veo(
 def _family_rules(
     caps: VeoCaps,
     model: str,
+    platform: Platform,
     duration: int,
     aspect: str,
     resolution: str,
@@ -131,24 +148,33 @@ def _family_rules(
     has_last: bool,
     has_video: bool,
 ) -> None:
-    """Cross-field rules from Google's capability table."""
+    """Cross-field rules from Google's capability tables and samples.
+
+    The Gemini API's page ties 1080p, 4k, reference images, last frames and extension to 8 s.
+    Vertex AI differs, and Google's own Vertex notebooks (GoogleCloudPlatform/generative-ai,
+    vision/getting-started/veo3_*.ipynb) send what the Gemini API's rules would refuse: 1080p
+    at 6 s, a first and last frame at 6 s, an extension of 7 s, reference images at 9:16.
+    """
     if caps.family == "veo3" and resolution == "1080p" and aspect != "16:9":
         raise invalid_argument(
             f"parameters.resolution: 1080p on {model} requires aspectRatio 16:9."
         )
     if caps.family != "veo31":
         return
-    if resolution in ("1080p", "4k") and duration != 8:
+    vertex = platform == "vertex"
+    eight_only = ("4k",) if vertex else ("1080p", "4k")
+    if resolution in eight_only and duration != 8:
         raise invalid_argument(
             f"parameters.resolution: {resolution} on {model} requires durationSeconds 8."
         )
-    if (has_refs or has_last or has_video) and duration != 8:
+    needs_eight = has_refs or (not vertex and (has_last or has_video))
+    if needs_eight and duration != 8:
         field = "referenceImages" if has_refs else "lastFrame" if has_last else "video"
         raise invalid_argument(
             f"parameters.durationSeconds: must be 8 when instances[0].{field} is given "
             f"(got {duration})."
         )
-    if has_refs and aspect != "16:9":
+    if has_refs and aspect != "16:9" and not vertex:
         raise invalid_argument("parameters.aspectRatio: referenceImages require 16:9.")
     if has_video and resolution != "720p":
         raise invalid_argument("parameters.resolution: video extension supports 720p only.")

@@ -16,6 +16,14 @@ _GEMINI_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictL
 _VERTEX_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
 FILES_URI = "https://generativelanguage.googleapis.com/v1beta/files/{}:download?alt=media"
 
+#: Inline (base64) Vertex answers above this many MiB of video fail instead. Google publishes no
+#: number; a 26 MB 1080p video has been seen inline, while larger (lossless) ones failed with
+#: the message below. The emulator's choice, kept in one place so tests can name it.
+VERTEX_INLINE_LIMIT_MB = 32
+#: The operation error Vertex answers when a video is too large to inline (real capture in
+#: tests/emulator/real_payloads/vertex_op_failed_large_inline.json).
+VERTEX_LARGE_INLINE_ERROR = "Generated video is large, an output storage uri is required."
+
 
 def _vertex_resource(ctx: Context) -> str:
     """The model resource as Vertex names it (express mode has no project prefix)."""
@@ -55,6 +63,14 @@ def create(ctx: Context) -> Response:
     )
     if outcome.kind == "large":
         spec = spec_for_megabytes(request.aspect_ratio, request.duration_s, outcome.megabytes)
+        if (
+            ctx.platform == "vertex"
+            and not request.storage_uri
+            and outcome.megabytes > VERTEX_INLINE_LIMIT_MB
+        ):
+            # Vertex does not inline tens of MB of base64: the operation fails instead.
+            outcome = Outcome.error(3, VERTEX_LARGE_INLINE_ERROR)
+            produced, filtered = 0, 0
     else:
         spec = VideoSpec(request.aspect_ratio, request.duration_s)
     op_id = new_operation_id(ctx.platform)
@@ -128,7 +144,9 @@ def _gemini_response(op: Operation) -> dict[str, Any]:
     inner: dict[str, Any] = {}
     if op.file_ids:
         inner["generatedSamples"] = [
-            {"video": {"uri": FILES_URI.format(file_id), "mimeType": "video/mp4"}}
+            # Google's answers carry no mimeType here
+            # (tests/emulator/real_payloads/gemini_op_done_response.json).
+            {"video": {"uri": FILES_URI.format(file_id)}}
             for file_id in op.file_ids
         ]
     inner.update(_filter_fields(op))

@@ -6,6 +6,11 @@
 * ``fake_backend`` — a Vertex AI :class:`~veowrap.backends.FakeBackend` whose jobs take 30
   virtual seconds (no network, no sleeping).
 * ``fake_generator`` / ``fake_async_generator`` — generators driving ``fake_backend``.
+* ``webhook_inbox`` / ``webhook_receiver`` — an :class:`~veowrap.webhooks.Inbox` holding the
+  ``emulator``'s signing secret and keys, and a :class:`~veowrap.testing.WebhookReceiver` the
+  emulator delivers to (static ``v1``; ``emulator.webhooks.configure(url, scheme=...)`` to
+  change): ``emulator.generator().generate(..., webhooks=webhook_inbox)`` completes on push.
+  Needs ``veowrap[webhooks]``.
 
 Fixtures you define with the same names in your own ``conftest.py`` take precedence.
 """
@@ -20,7 +25,8 @@ import pytest
 if TYPE_CHECKING:
     from veowrap import AsyncVideoGenerator, VideoGenerator
     from veowrap.backends.fake import FakeBackend
-    from veowrap.testing import VeoEmulator
+    from veowrap.testing import VeoEmulator, WebhookReceiver
+    from veowrap.webhooks import Inbox
 
 
 @pytest.fixture
@@ -56,3 +62,21 @@ def fake_async_generator(fake_backend: FakeBackend) -> AsyncVideoGenerator:
     from veowrap import AsyncVideoGenerator
 
     return AsyncVideoGenerator(backend=fake_backend)
+
+
+@pytest.fixture
+def webhook_inbox(emulator: VeoEmulator) -> Inbox:
+    """An Inbox that verifies the ``emulator``'s deliveries (its secret and its JWKS)."""
+    from veowrap.webhooks import Inbox
+
+    return Inbox(secret=emulator.webhooks.secret, jwks=emulator.webhooks.jwks_url)
+
+
+@pytest.fixture
+def webhook_receiver(emulator: VeoEmulator, webhook_inbox: Inbox) -> Iterator[WebhookReceiver]:
+    """A loopback receiver feeding ``webhook_inbox``, registered as the emulator's webhook."""
+    from veowrap.testing import WebhookReceiver
+
+    with WebhookReceiver(webhook_inbox) as receiver:
+        emulator.webhooks.configure(receiver.url)
+        yield receiver

@@ -1,0 +1,50 @@
+# Source: https://github.com/GoogleCloudPlatform/generative-ai/blob/23b75dab2c25248f352d4c39e3c5984398b4b448/vision/getting-started/veo3_advanced_controls.ipynb
+# Code cells 12, 16, 23, 25, verbatim (cell numbers count all cells from 0).
+# Copyright Google LLC, licensed under the Apache License, Version 2.0; see README.md here.
+# The test supplies: genai (whose Client gets the emulator's credentials and base URL), types, time (sleeps shortened), show_video (records the video instead of displaying it), image files the wget cells download.
+# Cell 23 downloads the frames over HTTP to plot them; only its gs:// lines run.
+
+# --- cell 12 ---
+PROJECT_ID = "[your-project-id]"  # @param {type: "string", placeholder: "[your-project-id]", isTemplate: true}
+if not PROJECT_ID or PROJECT_ID == "[your-project-id]":
+    PROJECT_ID = str(os.environ.get("GOOGLE_CLOUD_PROJECT"))
+LOCATION = os.environ.get("GOOGLE_CLOUD_REGION", "us-central1")
+client = genai.Client(enterprise=True, project=PROJECT_ID, location=LOCATION)
+
+# --- cell 16 ---
+video_model = "veo-3.1-generate-001"
+video_extension_model = "veo-3.1-generate-preview"
+
+# --- cell 23 ---
+first_frame_gcs = "gs://cloud-samples-data/generative-ai/image/forest-1.png"
+last_frame_gcs = "gs://cloud-samples-data/generative-ai/image/forest-2.png"
+
+# --- cell 25 ---
+# fmt: off
+prompt = "the chipmunk climbs down the tree to sit next to the rabbit"  # @param {type: 'string'}
+# fmt: on
+output_gcs = "gs://[your-bucket-path]"  # @param {type: 'string'}
+
+operation = client.models.generate_videos(
+    model=video_model,
+    prompt=prompt,
+    image=types.Image(gcs_uri=first_frame_gcs, mime_type="image/png"),
+    config=types.GenerateVideosConfig(
+        last_frame=types.Image(gcs_uri=last_frame_gcs, mime_type="image/png"),
+        output_gcs_uri=output_gcs,
+        aspect_ratio="16:9",
+        number_of_videos=1,
+        duration_seconds=6,
+        resolution="1080p",
+        person_generation="allow_adult",
+        generate_audio=True,
+    ),
+)
+
+while not operation.done:
+    time.sleep(10)
+    operation = client.operations.get(operation)
+    print(operation)
+
+if operation.response:
+    show_video(operation.result.generated_videos[0].video.uri)
