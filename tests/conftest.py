@@ -41,6 +41,13 @@ _ALLOWED: list[tuple[str, Callable[[], bool]]] = [
     (r"needs unshare as root", lambda: not _root()),
     (r"root (reads any file|ignores file modes)", _root),
     (r"ffprobe not installed", lambda: shutil.which("ffprobe") is None),
+    (
+        r"opentelemetry-sdk not installed",
+        lambda: (
+            importlib.util.find_spec("opentelemetry") is None
+            or importlib.util.find_spec("opentelemetry.sdk") is None
+        ),
+    ),
     (r"chattr is not available", lambda: shutil.which("chattr") is None),
     # Containers may forbid the immutable attribute and user namespaces even to root.
     (r"cannot set the immutable attribute here", lambda: True),
