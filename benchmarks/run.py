@@ -9,6 +9,7 @@ was missed.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime
 import os
 import platform
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Jobs against the emulator record latency history like any job (its cost is measured),
     # but in a throwaway directory: emulator latencies must not reach the user's history.
-    os.environ.setdefault("VEOWRAP_CACHE_DIR", tempfile.mkdtemp(prefix="veowrap-bench-cache-"))
+    if "VEOWRAP_CACHE_DIR" not in os.environ:
+        cache = tempfile.TemporaryDirectory(prefix="veowrap-bench-cache-")
+        atexit.register(cache.cleanup)
+        os.environ["VEOWRAP_CACHE_DIR"] = cache.name
     warnings.simplefilter("ignore", DeprecationWarning)
     chosen = args.only or list(BENCHMARKS)
     rows: list[Row] = []
