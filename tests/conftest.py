@@ -41,6 +41,13 @@ _ALLOWED: list[tuple[str, Callable[[], bool]]] = [
     (r"needs unshare as root", lambda: not _root()),
     (r"root (reads any file|ignores file modes)", _root),
     (r"ffprobe not installed", lambda: shutil.which("ffprobe") is None),
+    (
+        r"opentelemetry-sdk not installed",
+        lambda: (
+            importlib.util.find_spec("opentelemetry") is None
+            or importlib.util.find_spec("opentelemetry.sdk") is None
+        ),
+    ),
     (r"chattr is not available", lambda: shutil.which("chattr") is None),
     # Containers may forbid the immutable attribute and user namespaces even to root.
     (r"cannot set the immutable attribute here", lambda: True),
@@ -84,3 +91,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         lines = "\n".join(f"  {node}: {reason}" for node, reason in unexpected[:50])
         print(f"\n{len(unexpected)} test(s) skipped for a reason not true here:\n{lines}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test gets its own veowrap cache directory: latency history recorded by one test
+    never reaches the real user cache, nor shapes another test's poll schedule."""
+    # XDG_CACHE_HOME, not VEOWRAP_CACHE_DIR: the CLI tests strip VEOWRAP_* variables from the
+    # environments they run commands in, and those commands must not reach the real cache.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("veowrap-cache")))
+    monkeypatch.delenv("VEOWRAP_CACHE_DIR", raising=False)
+    monkeypatch.delenv("VEOWRAP_NO_HISTORY", raising=False)

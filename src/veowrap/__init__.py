@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from veowrap._batch_options import BatchOptions
     from veowrap._catalog import ModelCapabilities, capabilities, check_request, models
     from veowrap._core.retrying import RetryPolicy
-    from veowrap._core.schedule import PollSchedule
+    from veowrap._core.schedule import AdaptiveSchedule, LearnedSchedule, PollSchedule
     from veowrap._core.status import OperationStatus
     from veowrap._cost import CostEstimate, check_budget, estimate_cost
     from veowrap._doctor import DoctorReport, doctor
@@ -80,6 +80,8 @@ _EXPORTS = {
     "GenerationResult": "veowrap._result",
     "GeneratedVideo": "veowrap._result",
     "PollSchedule": "veowrap._core.schedule",
+    "AdaptiveSchedule": "veowrap._core.schedule",
+    "LearnedSchedule": "veowrap._core.schedule",
     "BatchItem": "veowrap._batch",
     "BatchSummary": "veowrap._batch",
     "load_requests": "veowrap._request_files",
@@ -132,6 +134,7 @@ _EXPORTS = {
 _SUBMODULES = {"backends", "events", "webhooks"}
 
 __all__ = [
+    "AdaptiveSchedule",
     "AsyncVideoGenerator",
     "BatchItem",
     "BatchJournal",
@@ -153,6 +156,7 @@ __all__ = [
     "JobError",
     "Journal",
     "JournalError",
+    "LearnedSchedule",
     "ModelCapabilities",
     "OperationCancelledError",
     "OperationFailedError",

@@ -62,6 +62,7 @@ class AsyncVideoGenerator(BaseGenerator):
         strict: bool = True,
         max_cost_usd: float | None = None,
         allow_unknown_cost: bool = False,
+        history: bool = True,
     ) -> None:
         super().__init__(
             backend,
@@ -78,6 +79,7 @@ class AsyncVideoGenerator(BaseGenerator):
             strict=strict,
             max_cost_usd=max_cost_usd,
             allow_unknown_cost=allow_unknown_cost,
+            history=history,
         )
         # Checked once here (resolve_backend refused it already): an isinstance check against a
         # runtime-checkable protocol costs ~20 µs, too much for every call of every job.

@@ -28,13 +28,22 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Polled:
-    """One status read; ``done`` tells whether the operation has finished."""
+    """One status read; ``done`` tells whether the operation has finished.
+
+    ``elapsed`` counts from the start of this wait; ``age`` from the job's submission, when it
+    is known. ``eta_p50`` and ``eta_p90`` are the median and 90th percentile of the time left,
+    given that the job has not finished after ``age`` seconds (from the model's latency
+    distribution: the catalog's, refined by history); ``None`` once done, or when unknown.
+    """
 
     handle: OperationHandle
     poll_count: int
     elapsed: float
     done: bool
     next_poll_in: float | None
+    age: float | None = None
+    eta_p50: float | None = None
+    eta_p90: float | None = None
     kind: Literal["polled"] = "polled"
 
 

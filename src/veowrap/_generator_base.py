@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from veowrap._download import Downloader
     from veowrap._events import Event
     from veowrap._handle import OperationHandle
+    from veowrap._history import LatencyHistory
     from veowrap._plan_runner import PlanRunner
     from veowrap._request import VideoRequest
     from veowrap._request_fields import RequestFields, RequestOptions
@@ -73,6 +74,7 @@ class BaseGenerator:
         strict: bool = True,
         max_cost_usd: float | None = None,
         allow_unknown_cost: bool = False,
+        history: bool = True,
     ) -> None:
         self._backend = resolve_backend(
             backend,
@@ -85,12 +87,18 @@ class BaseGenerator:
             require=self._flavour,
         )
         self.model = model
-        self.poll_schedule = _setting("poll_schedule", poll_schedule, PollSchedule)
+        # None: a schedule per model, from its latency distribution (PollSchedule.adaptive()).
+        self.poll_schedule = (
+            PollSchedule.adaptive()
+            if poll_schedule is None
+            else _setting("poll_schedule", poll_schedule, PollSchedule)
+        )
         self.retry_policy = _setting("retry_policy", retry_policy, RetryPolicy)
         self.timeout = validation.seconds("timeout", timeout)
         self.strict = strict
         self.max_cost_usd = validation.dollars("max_cost_usd", max_cost_usd)
         self.allow_unknown_cost = allow_unknown_cost
+        self.history = history
         # A backend may keep its own time (FakeBackend: virtual time). Checked once, here.
         self._clock: Callable[[], float] = time.monotonic
         self._sleep: Callable[[float], None] = time.sleep
@@ -136,6 +144,7 @@ class BaseGenerator:
         platform = self._backend.platform
         self.check_budget([request], budget)
         from veowrap._core.plan import submit_plan
+        from veowrap._observe import current_traceparent
 
         return submit_plan(
             request,
@@ -145,6 +154,7 @@ class BaseGenerator:
             deadline=deadline,
             now_utc=self._now_utc,
             retry_unavailable_create=self.retry_policy.retry_unavailable_create,
+            trace_context=current_traceparent,
         )
 
     def validate(self, request: str | VideoRequest, **fields: Unpack[RequestOptions]) -> str:
@@ -257,7 +267,14 @@ class BaseGenerator:
         inbox: Inbox | None = None,
     ) -> Plan[Outcome]:
         from veowrap._core.plan import wait_plan
+        from veowrap._history import distribution_for
 
+        latency = distribution_for(
+            handle.model, handle.platform, handle.expected_videos, self._latency_history()
+        )
+        age = None
+        if handle.submitted_at is not None:
+            age = max(0.0, (self._now_utc() - handle.submitted_at).total_seconds())
         # Listening to webhooks: a delivery ends each sleep; the inbox's slow backstop polls.
         wake = frozenset[str]()
         if inbox is not None:
@@ -266,7 +283,9 @@ class BaseGenerator:
             wake = match_keys(handle.name)
         return wait_plan(
             handle,
-            schedule=self.poll_schedule if inbox is None else inbox.schedule(),
+            schedule=self.poll_schedule.for_latency(latency) if inbox is None else inbox.schedule(),
+            age=age,
+            latency=latency,
             deadline=deadline,
             clock=self._clock,
             rand=self._rand,
@@ -314,6 +333,18 @@ class BaseGenerator:
         from veowrap._handle import OperationHandle
 
         return cancel_plan(OperationHandle.coerce(handle), self._deadline(timeout))
+
+    def _latency_history(self) -> LatencyHistory | None:
+        """Where finished jobs' latencies are kept, or ``None`` when history is off."""
+        from veowrap._history import LatencyHistory, cache_dir, disabled_by_env
+
+        if not self.history or disabled_by_env():
+            return None
+        # One store (and its read cache) per generator, while the cache directory stays put.
+        store: LatencyHistory | None = getattr(self, "_history_store", None)
+        if store is None or store.path.parent != cache_dir():
+            store = self._history_store = LatencyHistory()
+        return store
 
     @staticmethod
     def _listening(webhooks: Inbox | None) -> Inbox | None:
@@ -385,6 +416,7 @@ class BaseGenerator:
             "strict": self.strict,
             "max_cost_usd": self.max_cost_usd,
             "allow_unknown_cost": self.allow_unknown_cost,
+            "history": self.history,
         }
 
     def with_options(self, **overrides: Unpack[GeneratorOptions]) -> Self:
@@ -400,9 +432,13 @@ class BaseGenerator:
     def _runner(
         self, plan: Plan[ResultT], hook: EventHook | None, handle: OperationHandle | None = None
     ) -> PlanRunner[ResultT]:
+        from veowrap._observe import JobObserver
         from veowrap._plan_runner import PlanRunner
 
-        return PlanRunner(plan, lambda event: self._emit(event, hook), handle)
+        # A backend with its own clock (virtual time) measures no real latency: nothing learnt.
+        history = self._latency_history() if self._real_time else None
+        observer = JobObserver(history, self._backend.platform, handle)
+        return PlanRunner(plan, lambda event: self._emit(event, hook), handle, observer)
 
 
 def _setting(field: str, value: Any, kind: type[Any]) -> Any:

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from veowrap._core import validation
 from veowrap._errors import RequestValidationError
@@ -25,6 +25,7 @@ _VERTEX_INTERACTION = re.compile(
     r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/interactions/(?P<id>[^/]+)$"
 )
 _INTERACTION_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 class OperationHandle(BaseModel):
@@ -49,6 +50,14 @@ class OperationHandle(BaseModel):
     submitted_at: datetime | None = None
     request_fingerprint: str | None = None
     expected_videos: int | None = None
+    # W3C trace context of the submitting span (OpenTelemetry), so a resume links to it.
+    traceparent: str | None = None
+
+    @field_validator("traceparent", mode="before")
+    @classmethod
+    def _trace_or_none(cls, value: object) -> object:
+        # A damaged trace context must not stop a paid job from being resumed: drop it.
+        return value if isinstance(value, str) and _TRACEPARENT.match(value) else None
 
     @classmethod
     def from_name(cls, name: str) -> OperationHandle:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
-from veowrap._core.plan import Call, Emit, Plan, ResultT, Sleep, Submit
+from veowrap._core.plan import Action, Call, Emit, Plan, ResultT, Sleep, Submit
 from veowrap._errors import SubmissionUncertainError, VeowrapError
 from veowrap._events import Event, Submitted
 from veowrap._handle import RESUME_NOTE, OperationHandle, note_resumable
 from veowrap._redact import redact_chain
+
+if TYPE_CHECKING:
+    from veowrap._observe import JobObserver
 
 __all__ = ["PlanRunner"]
 
@@ -32,8 +35,10 @@ class PlanRunner(Generic[ResultT]):
         plan: Plan[ResultT],
         emit: Callable[[Event], None],
         handle: OperationHandle | None,
+        observer: JobObserver | None = None,
     ) -> None:
         self._plan = plan
+        self._observer = observer
         self._emit = emit
         self._reply: Any = None
         self._failure: Exception | None = None
@@ -47,16 +52,32 @@ class PlanRunner(Generic[ResultT]):
             reply, failure = self._reply, self._failure
             self._reply, self._failure = None, None
             try:
-                action = self._plan.throw(failure) if failure else self._plan.send(reply)
+                action = self._step(reply, failure)
             except StopIteration as stop:
                 self._result = (stop.value,)
+                if self._observer is not None:
+                    self._observer.end(None)
                 return None
+            except BaseException as error:
+                if self._observer is not None:
+                    self._observer.end(error)
+                raise
             if not isinstance(action, Emit):
                 self._in_flight = action if isinstance(action, Call) else None
+                if self._observer is not None:
+                    self._observer.action(action)
                 return action
             if isinstance(action.event, Submitted):
                 self.handle = action.event.handle
+            if self._observer is not None:
+                self._observer.event(action.event)
             self._emit(action.event)
+
+    def _step(self, reply: Any, failure: Exception | None) -> Action:
+        if self._observer is None:
+            return self._plan.throw(failure) if failure else self._plan.send(reply)
+        with self._observer.active():  # the job's span is current while the plan runs
+            return self._plan.throw(failure) if failure else self._plan.send(reply)
 
     @property
     def result(self) -> ResultT:
@@ -80,6 +101,8 @@ class PlanRunner(Generic[ResultT]):
         it may have been accepted (and paid), with the request's fingerprint — never silence.
         """
         redact_chain(error)
+        if self._observer is not None:
+            self._observer.end(error)
         call = self._in_flight
         # Ctrl-C, a cancelled task or a crash while the create was on the wire.
         if isinstance(call, Submit) and self.handle is None and not isinstance(error, VeowrapError):

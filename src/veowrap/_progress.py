@@ -110,6 +110,9 @@ class ProgressState:
         self.filtered = 0
         self.error: str | None = None
         self.finished_at: float | None = None
+        # The latest (p50, p90) time-left estimate and when it arrived (Polled events).
+        self.eta: tuple[float, float] | None = None
+        self._eta_at = 0.0
         if handle is not None:
             self._track(handle)
             self.phase = "waiting"
@@ -139,6 +142,10 @@ class ProgressState:
                 self._track(event.handle)
             self.polls = event.poll_count
             self.phase = "running"
+            if event.eta_p50 is not None and event.eta_p90 is not None:
+                self.eta, self._eta_at = (event.eta_p50, event.eta_p90), self._clock()
+            elif not event.done:
+                self.eta = None  # past what the distribution knows: no estimate
         elif isinstance(event, Retrying):
             self.retries += 1
             self.last_retry = event
@@ -161,10 +168,23 @@ class ProgressState:
         end = self.finished_at if self.finished_at is not None else self._clock()
         return max(0.0, end - self.started)
 
+    def eta_text(self) -> str | None:
+        """``ETA 35s, 90 % within 1m40s``: the last estimate, counted down since it came."""
+        if self.eta is None or self.finished:
+            return None
+        gone = max(0.0, self._clock() - self._eta_at)
+        p50, p90 = (max(0.0, value - gone) for value in self.eta)
+        return f"ETA {format_seconds(round(p50))}, 90 % within {format_seconds(round(p90))}"
+
     def summary(self) -> str:
-        """One line, e.g. ``veo-3.1-generate-001 running 42s (typically 40s–2m00s) · 5 polls``."""
+        """One line, e.g. ``veo-3.1-generate-001 running 42s (typically 40s–2m00s) · 5 polls``.
+
+        Once a poll brought an estimate: ``… running 42s (ETA 35s, 90 % within 1m40s) · …``.
+        """
         parts = [self.model or "veowrap", self.phase, format_seconds(self.elapsed())]
-        if self.expected is not None and not self.finished:
+        if (eta := self.eta_text()) is not None:
+            parts.append(f"({eta})")
+        elif self.expected is not None and not self.finished:
             parts.append(f"({format_range(self.expected)})")
         text = " ".join(parts)
         details = [f"{self.polls} poll" + ("" if self.polls == 1 else "s")]

@@ -18,6 +18,7 @@ from veowrap._download import Downloader
 from veowrap._errors import DestinationExistsError, DownloadError
 from veowrap._files import indexed_path, video_file_name
 from veowrap._handle import OperationHandle, note_resumable
+from veowrap._observe import save_span
 from veowrap._redact import redact
 
 __all__ = ["GeneratedVideo", "GenerationResult"]
@@ -106,7 +107,10 @@ class GeneratedVideo:
             DownloadError: It could not be fetched in time, or it is not a whole MP4.
         """
         try:
-            return self._downloader.read(self._ref, handle=self.handle, deadline=_deadline(timeout))
+            with save_span(self.handle, self.index):
+                return self._downloader.read(
+                    self._ref, handle=self.handle, deadline=_deadline(timeout)
+                )
         except BaseException as error:
             note_resumable(error, self.handle)
             raise
@@ -134,14 +138,15 @@ class GeneratedVideo:
         cancelled: threading.Event | None = None,
     ) -> Path:
         try:
-            return self._downloader.save(
-                self._ref,
-                destination,
-                handle=self.handle,
-                deadline=deadline,
-                cancelled=cancelled,
-                overwrite=overwrite,
-            )
+            with save_span(self.handle, self.index):
+                return self._downloader.save(
+                    self._ref,
+                    destination,
+                    handle=self.handle,
+                    deadline=deadline,
+                    cancelled=cancelled,
+                    overwrite=overwrite,
+                )
         except BaseException as error:
             note_resumable(error, self.handle)
             raise
@@ -150,9 +155,14 @@ class GeneratedVideo:
         self, destination: Path, deadline: float | None, overwrite: bool
     ) -> Path:
         try:
-            return await self._downloader.save_async(
-                self._ref, destination, handle=self.handle, deadline=deadline, overwrite=overwrite
-            )
+            with save_span(self.handle, self.index):
+                return await self._downloader.save_async(
+                    self._ref,
+                    destination,
+                    handle=self.handle,
+                    deadline=deadline,
+                    overwrite=overwrite,
+                )
         except BaseException as error:  # CancelledError and KeyboardInterrupt included
             note_resumable(error, self.handle)
             raise

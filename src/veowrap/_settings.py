@@ -28,6 +28,7 @@ class GeneratorOptions(TypedDict, total=False):
     strict: bool
     max_cost_usd: float | None
     allow_unknown_cost: bool
+    history: bool
 
 
 class GeneratorSettings(GeneratorOptions, total=False):

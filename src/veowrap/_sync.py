@@ -58,6 +58,9 @@ class VideoGenerator(BaseGenerator):
         strict: Refuse requests the model catalog says will fail (``False``: only warn).
         max_cost_usd: Refuse any request estimated to cost more than this.
         allow_unknown_cost: With a budget, let through models whose price is unknown.
+        history: Record finished jobs' latencies in the user cache (no prompts, no secrets)
+            and learn ETAs and poll schedules from them; ``VEOWRAP_NO_HISTORY=1`` also
+            turns it off.
 
     Example:
         >>> gen = VideoGenerator()                                   # doctest: +SKIP
@@ -83,6 +86,7 @@ class VideoGenerator(BaseGenerator):
         strict: bool = True,
         max_cost_usd: float | None = None,
         allow_unknown_cost: bool = False,
+        history: bool = True,
     ) -> None:
         super().__init__(
             backend,
@@ -99,6 +103,7 @@ class VideoGenerator(BaseGenerator):
             strict=strict,
             max_cost_usd=max_cost_usd,
             allow_unknown_cost=allow_unknown_cost,
+            history=history,
         )
         # Checked once here (resolve_backend refused it already): an isinstance check against a
         # runtime-checkable protocol costs ~20 µs, too much for every call of every job.

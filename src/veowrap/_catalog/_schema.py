@@ -99,8 +99,9 @@ RULE_KEYS: tuple[str, ...] = (
 class Latency(_Data):
     """How long a generation typically takes, in seconds.
 
-    Shown by ``veowrap models`` and the progress bar's estimate. The poll schedule does not
-    read it: one schedule (``PollSchedule()``) serves every model.
+    Shown by ``veowrap models``. It is the prior of the model's latency distribution
+    (``_core/latency.py``): the ETAs in ``Polled`` events and the default poll schedule
+    (``PollSchedule.adaptive()``) come from it until the local history knows better.
     """
 
     min_s: float

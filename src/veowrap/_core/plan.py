@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from veowrap._core import validation
 from veowrap._core.faults import classify, failed_operation
+from veowrap._core.latency import LatencyDistribution
 from veowrap._core.retrying import DeadlineReached
 from veowrap._core.schedule import PollSchedule
 from veowrap._core.status import (
@@ -159,11 +160,14 @@ def submit_plan(
     deadline: float | None,
     now_utc: Callable[[], datetime],
     retry_unavailable_create: bool = True,
+    trace_context: Callable[[], str | None] | None = None,
 ) -> Plan[tuple[OperationHandle, OperationStatus]]:
     """Submits ``request`` once (retried only where it provably was not accepted).
 
     A create still in flight when ``deadline`` passes is abandoned by the driver (it raises a
     ``TimeoutError``): that create may have been accepted, so it ends as uncertain.
+    ``trace_context`` (supplied by the driver) gives the W3C ``traceparent`` the handle keeps,
+    so that a wait resumed elsewhere can link to this trace.
     """
     try:
         raw = yield Submit(request, model, deadline)
@@ -198,6 +202,7 @@ def submit_plan(
         submitted_at=now_utc(),
         request_fingerprint=request.fingerprint(),
         expected_videos=request.number_of_videos or 1,
+        traceparent=trace_context() if trace_context is not None else None,
     )
     yield Emit(Submitted(handle))
     return handle, status
@@ -214,6 +219,8 @@ def wait_plan(
     cancel_on_timeout: bool = False,
     known: OperationStatus | None = None,
     wake: frozenset[str] = frozenset(),
+    age: float | None = None,
+    latency: LatencyDistribution | None = None,
 ) -> Plan[Outcome]:
     """Polls ``handle`` until it is done, the deadline passes, or an error is final.
 
@@ -228,11 +235,18 @@ def wait_plan(
         known: A status already read (a create that answered with a finished job).
         wake: Keys of webhook deliveries that end a sleep early (the next poll then reads the
             final state); ``schedule`` is then the slow backstop.
+        age: Seconds since the job was submitted, when known: a schedule learned from the
+            latency polls at ages, and ETAs are conditional on the age.
+        latency: The job's latency distribution, for the ETAs in :class:`Polled` events.
     """
     start = clock()
     polls = 0
     malformed = 0
-    delay = 0.0 if poll_first else schedule.delay_after(0, rand())
+
+    def age_now() -> float | None:
+        return None if age is None else age + clock() - start
+
+    delay = 0.0 if poll_first else schedule.next_delay(0, age_now(), rand())
     status = known
     heard = 0  # the newest webhook delivery seen; only a newer one wakes the next sleep
     while status is None or not status.done:
@@ -277,9 +291,11 @@ def wait_plan(
         done = status is not None and status.done
         if not done and (last_chance or (deadline is not None and clock() >= deadline)):
             yield from _time_out(handle, clock, start, cancel_on_timeout)
-        delay = 0.0 if done else schedule.delay_after(polls, rand())
+        now = age_now()
+        delay = 0.0 if done else schedule.next_delay(polls, now, rand())
         if pushed and not done:
             delay = min(delay, RECHECK_AFTER_PUSH)
+        eta = None if done or latency is None or now is None else latency.eta(now)
         yield Emit(
             Polled(
                 handle=handle,
@@ -287,6 +303,9 @@ def wait_plan(
                 elapsed=clock() - start,
                 done=done,
                 next_poll_in=None if done else delay,
+                age=now,
+                eta_p50=None if eta is None else eta.p50,
+                eta_p90=None if eta is None else eta.p90,
             )
         )
     outcome = Outcome(handle=handle, status=status, elapsed=clock() - start, polls=polls)

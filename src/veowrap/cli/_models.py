@@ -25,11 +25,25 @@ __all__ = ["models"]
     metavar="MODEL",
     help="Show every rule of MODEL with its grade (documented refuses, reported warns) and source.",
 )
-def models(platform: str | None, show_all: bool, as_json: bool, explain_model: str | None) -> None:
+@click.option(
+    "--latency",
+    "show_latency",
+    is_flag=True,
+    help="Show latency quantiles: the catalog's prior next to what this machine's history learned.",
+)
+def models(
+    platform: str | None,
+    show_all: bool,
+    as_json: bool,
+    explain_model: str | None,
+    show_latency: bool,
+) -> None:
     """List the models: seconds, resolutions, status, typical latency and price.
 
     One row per model and platform, from the catalog packaged with veowrap. With --explain
-    MODEL, every rule of that model instead, each with its grade and source.
+    MODEL, every rule of that model instead, each with its grade and source. With --latency,
+    the latency distribution per model: the catalog's p10/p50/p90 and, where the local history
+    has enough finished jobs, the learned ones.
     """
     from veowrap._catalog import models as catalog_models
     from veowrap._progress import format_seconds
@@ -45,6 +59,9 @@ def models(platform: str | None, show_all: bool, as_json: bool, explain_model: s
         for name, caps in info.platforms.items()
         if (platform is None or name == platform) and (show_all or caps.is_live(today))
     ]
+    if show_latency:
+        _latency_table([(info.id, caps.platform) for info, caps in entries], as_json)
+        return
     if as_json:
         emit_json(
             [
@@ -133,3 +150,69 @@ def _explain(model: str, platform: str | None, as_json: bool) -> None:
                 click.echo(f"    sources conflict: {evidence.conflict}")
     click.echo("")
     click.echo("documented rules refuse before anything is sent; reported rules warn and send.")
+
+
+def _latency_table(keys: list[tuple[str, str]], as_json: bool) -> None:
+    from veowrap._core.latency import MIN_SAMPLES, LatencyDistribution
+    from veowrap._history import LatencyHistory, disabled_by_env, distribution_for
+    from veowrap._progress import format_seconds
+
+    history = None if disabled_by_env() else LatencyHistory()
+    records: list[dict[str, object]] = []
+    for model, platform in keys:
+        prior = distribution_for(model, platform)
+        samples = history.latencies(model, platform) if history is not None else []
+        learned = LatencyDistribution.from_samples(samples) if samples else None
+        records.append(
+            {
+                "model": model,
+                "platform": platform,
+                "catalog": _quantiles(prior),
+                "history": _quantiles(learned),
+                "samples": len(samples),
+                "in_use": "history" if len(samples) >= MIN_SAMPLES else "catalog",
+            }
+        )
+    if as_json:
+        emit_json(records)
+        return
+
+    def cells(figures: object) -> str:
+        if not isinstance(figures, dict):
+            return "-"
+        return "/".join(format_seconds(figures[q]) for q in ("p10", "p50", "p90"))
+
+    header = ("MODEL", "PLATFORM", "CATALOG p10/p50/p90", "LEARNED p10/p50/p90", "JOBS", "USED")
+    rows: list[tuple[str, ...]] = [header]
+    for record in records:
+        rows.append(
+            (
+                str(record["model"]),
+                str(record["platform"]),
+                cells(record["catalog"]),
+                cells(record["history"]),
+                str(record["samples"]),
+                str(record["in_use"]),
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    where = "off (VEOWRAP_NO_HISTORY)" if history is None else str(history.path)
+    click.echo(
+        f"\nHistory: {where}. It replaces the catalog's figures for a model once it holds "
+        f"{MIN_SAMPLES} finished jobs."
+    )
+
+
+def _quantiles(distribution: object) -> dict[str, float] | None:
+    from veowrap._core.latency import LatencyDistribution
+
+    if not isinstance(distribution, LatencyDistribution):
+        return None
+    return {
+        name: round(distribution.quantile(q), 1)
+        for name, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))
+    }

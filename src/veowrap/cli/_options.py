@@ -205,6 +205,8 @@ def open_generator(
     settings: dict[str, Any] = {}
     if poll_interval is not None:
         settings["poll_schedule"] = PollSchedule.fixed(poll_interval)
+    if target.offline or target.emulator:
+        settings["history"] = False  # an emulator's latency says nothing about the service's
     with contextlib.ExitStack() as stack:
         if target.offline:
             from veowrap.testing import VeoEmulator

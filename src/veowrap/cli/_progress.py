@@ -94,8 +94,10 @@ class PlainReporter(Reporter):
             )
         elif isinstance(event, Polled) and not event.done:
             if now - self._last_line >= _PLAIN_POLL_EVERY:
+                eta = state.eta_text()
                 self.message(
-                    f"still running after {format_seconds(state.elapsed())} ({state.polls} polls)"
+                    f"still running after {format_seconds(state.elapsed())} ({state.polls} polls"
+                    + (f"; {eta})" if eta else ")")
                 )
             else:
                 return

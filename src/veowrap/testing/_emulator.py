@@ -241,6 +241,8 @@ class VeoEmulator:
         from veowrap._sync import VideoGenerator
 
         settings.setdefault("poll_schedule", self.poll_schedule())
+        # The emulator's latency is not the service's: keep it out of the latency history.
+        settings.setdefault("history", False)
         return VideoGenerator(self.client(vertex=vertex, express=express), **settings)
 
     def async_generator(
@@ -250,6 +252,8 @@ class VeoEmulator:
         from veowrap._async import AsyncVideoGenerator
 
         settings.setdefault("poll_schedule", self.poll_schedule())
+        # The emulator's latency is not the service's: keep it out of the latency history.
+        settings.setdefault("history", False)
         return AsyncVideoGenerator(self.client(vertex=vertex, express=express), **settings)
 
     def env(self, vertex: bool = False) -> dict[str, str]:
