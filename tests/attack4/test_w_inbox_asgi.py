@@ -259,3 +259,20 @@ def test_w_inbox_settings_refuse_nonsense() -> None:
     ):
         with pytest.raises(UsageError):
             webhooks.Inbox(secret="whsec_" + "A" * 44, **kwargs)
+
+
+def test_w_reprs_carry_no_secret(signer: WebhookSigner) -> None:
+    inbox = webhooks.Inbox(secret=[signer.secret, WebhookSigner().secret], jwks=None)
+    body, headers = delivery(signer)
+    event = inbox.deliver(body, headers)
+    app = webhooks.asgi_app(inbox, secret=signer.secret)
+    texts = [
+        repr(inbox),
+        str(inbox),
+        repr(event),
+        repr(app),
+        repr(webhooks.JwksKeys("https://k.example/j")),
+    ]
+    joined = " ".join(texts)
+    assert signer.secret[6:] not in joined
+    assert headers["webhook-signature"].split(",", 1)[1] not in joined

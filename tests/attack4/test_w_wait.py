@@ -8,6 +8,7 @@ and secrets never appear in an exception.
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import threading
 import time
@@ -163,3 +164,40 @@ def test_w_webhook_url_credentials_never_reach_the_error(emu: VeoEmulator) -> No
         )
     assert emu.requests == []
     assert CREDENTIAL not in str(info.value) + repr(info.value)
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+async def test_w_wake_storm_with_stalling_status_reads_keeps_the_deadline(
+    emu: VeoEmulator, flavour: str
+) -> None:
+    """Each delivery wakes the wait into a status read that stalls: the deadline still holds."""
+    from veowrap.testing import Fault
+
+    emu.set_latency(60)
+    signer = WebhookSigner()
+    inbox = webhooks.Inbox(secret=signer.secret, jwks=None, backstop=600)
+    gen = emu.generator(poll_schedule=SLOW_POLLS)
+    handle = gen.submit("a kite", model=OMNI)
+    emu.inject("interaction_get", Fault.stall(0.4), times=50)
+    stop = threading.Event()
+
+    def storm() -> None:
+        while not stop.is_set():
+            body = signer.body("interaction.completed", {"id": handle.name})
+            inbox.deliver(body, signer.headers(body))
+            stop.wait(0.02)
+
+    thread = threading.Thread(target=storm)
+    thread.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(veowrap.OperationTimeoutError):
+            if flavour == "sync":
+                await asyncio.to_thread(gen.wait, handle, webhooks=inbox, timeout=1.0)
+            else:
+                agen = emu.async_generator(poll_schedule=SLOW_POLLS)
+                await agen.wait(handle, webhooks=inbox, timeout=1.0)
+    finally:
+        stop.set()
+        thread.join()
+    assert time.monotonic() - start < 1.8
