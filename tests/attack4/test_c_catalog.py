@@ -262,3 +262,13 @@ def test_c_nonsense_model_ids_are_refused_before_any_request(emu: VeoEmulator, m
     with pytest.raises(veowrap.RequestValidationError):
         gen.submit("a kite", model=model)
     assert emu.requests == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BREAK: Google Cloud label keys 'must start with a lowercase letter or international "
+    "character'; VideoRequest refuses keys that start with an international character "
+    "that has no case (e.g. CJK)",
+)
+def test_c_label_keys_starting_with_international_characters_are_accepted() -> None:
+    VideoRequest(prompt="a kite", labels={"日本_team": "v", "équipe": "v"})
