@@ -276,3 +276,42 @@ def test_w_reprs_carry_no_secret(signer: WebhookSigner) -> None:
     joined = " ".join(texts)
     assert signer.secret[6:] not in joined
     assert headers["webhook-signature"].split(",", 1)[1] not in joined
+
+
+def test_w_many_event_loops_each_woken_by_their_own_delivery(signer: WebhookSigner) -> None:
+    from veowrap._core.webhooks import match_keys
+
+    inbox = webhooks.Inbox(secret=signer.secret, jwks=None)
+    results: dict[int, Any] = {}
+    ready = threading.Barrier(5)
+
+    def loop_thread(i: int) -> None:
+        async def main() -> Any:
+            task = asyncio.ensure_future(
+                inbox.wait_async(match_keys(f"models/veo/operations/loop{i}"), timeout=5)
+            )
+            await asyncio.sleep(0.05)
+            await asyncio.to_thread(ready.wait)
+            return await task
+
+        results[i] = asyncio.run(main())
+
+    threads = [threading.Thread(target=loop_thread, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    start = time.monotonic()
+    for i in (2, 0):
+        body, headers = delivery(signer, op=f"models/veo/operations/loop{i}")
+        inbox.deliver(body, headers)
+    threads[0].join(3)
+    threads[2].join(3)
+    assert time.monotonic() - start < 1.0
+    assert results.get(0) is not None and results.get(2) is not None
+    assert 1 not in results and 3 not in results  # not woken by the others' deliveries
+    for i in (1, 3):
+        body, headers = delivery(signer, op=f"models/veo/operations/loop{i}")
+        inbox.deliver(body, headers)
+    for t in threads:
+        t.join(5)
+    assert all(results.get(i) is not None for i in range(4))
