@@ -47,26 +47,30 @@ def server_pids(server: PostgresServer) -> list[int]:
     master = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
     pids = [master]
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
+        try:  # a process may end between the listing and the read
             fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            if int(fields[1]) == master:
+                pids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
             continue
-        if int(fields[1]) == master:
-            pids.append(int(stat.parent.name))
     return pids
 
 
+def _signal_all(server: PostgresServer, signum: int) -> None:
+    try:
+        pids = server_pids(server)
+    except (OSError, IndexError, ValueError):
+        return
+    for pid in pids:  # the postmaster first: once stopped, it forks no new backend
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
 def freeze(server: PostgresServer) -> None:
-    """The database stalls: it keeps every TCP/unix connection open and answers nothing."""
-    for pid in server_pids(server):
-        os.kill(pid, signal.SIGSTOP)
+    """The database stalls: it keeps every connection open and answers nothing."""
+    _signal_all(server, signal.SIGSTOP)
+    _signal_all(server, signal.SIGSTOP)  # any backend forked meanwhile
 
 
 def resume(server: PostgresServer) -> None:
-    try:
-        pids = server_pids(server)
-    except OSError:
-        return
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGCONT)
+    _signal_all(server, signal.SIGCONT)
