@@ -285,12 +285,6 @@ def test_w_unknown_kids_cannot_make_the_key_host_a_target(
     assert sum(keyhost.hits.values()) <= 2, keyhost.hits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: a JWT-signed delivery captured an hour ago (iat 1 h old, no exp) is "
-    "accepted when replayed with a fresh webhook-timestamp header: the header is not bound "
-    "to the token and the token's own age is not checked against the tolerance",
-)
 def test_w_jwt_old_capture_cannot_be_replayed_later(signer: WebhookSigner, keyhost: Any) -> None:
     body = body_of(signer)
     envelope = json.loads(body)
@@ -303,12 +297,6 @@ def test_w_jwt_old_capture_cannot_be_replayed_later(signer: WebhookSigner, keyho
         webhooks.verify(body, _jwt_headers(token), jwks=keyhost.url())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: the JWT does not bind webhook-id, so one captured JWT delivery replayed "
-    "under fresh ids is accepted by the inbox every time (dedupe promised for replays "
-    "inside the window)",
-)
 def test_w_jwt_replay_inside_the_window_is_deduplicated(
     signer: WebhookSigner, keyhost: Any
 ) -> None:
@@ -454,12 +442,6 @@ def test_w_errors_never_carry_secret_signature_or_token(
         assert secret_text not in joined
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: only the first JWT entry of webhook-signature is checked; a delivery "
-    "carrying an unverifiable JWT entry before a genuine one is refused, though 'one "
-    "matching entry suffices'",
-)
 def test_w_one_good_jwt_entry_suffices(signer: WebhookSigner, keyhost: Any) -> None:
     body = body_of(signer)
     now = int(time.time())

@@ -8,6 +8,7 @@ googleapis/python-genai#2927).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -33,6 +34,7 @@ __all__ = [
     "WebhookVerificationError",
     "backstop_schedule",
     "check_timestamp",
+    "check_token_times",
     "endpoint_url_problem",
     "event_keys",
     "jwks_url_problem",
@@ -40,6 +42,7 @@ __all__ = [
     "parse_event",
     "read_delivery",
     "signed_content",
+    "token_replay_key",
 ]
 
 #: Google's key set for dynamic (per-request) webhooks (GUIDE "Verify dynamic signatures").
@@ -190,6 +193,69 @@ def check_timestamp(timestamp: int, now: float, tolerance: float) -> None:
         )
 
 
+def _claim_time(claims: Mapping[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _fail("signature", f"The JWT's {name} claim is not a number of seconds.")
+    return float(value)
+
+
+def check_token_times(
+    claims: Mapping[str, Any], timestamp: int, now: float, tolerance: float
+) -> None:
+    """Refuses a JWT whose own times (``iat``, ``nbf``, ``exp``) are outside the window.
+
+    The ``webhook-timestamp`` header is not covered by a JWT's signature: an old token
+    replayed under a fresh header would pass :func:`check_timestamp`. So the token's signed
+    times are held to the same ``tolerance``: ``iat`` within it of ``now`` and of the header's
+    timestamp, ``nbf`` not later than ``now`` by more, ``exp`` not earlier than ``now`` (or the
+    header's timestamp) by more.
+
+    Raises:
+        WebhookVerificationError: ``check="timestamp"`` when a time is out of the window;
+            ``check="signature"`` when a time claim is not a number.
+    """
+    issued = _claim_time(claims, "iat")
+    start = _claim_time(claims, "nbf")
+    expires = _claim_time(claims, "exp")
+    hint = "A replayed token, or a wrong system clock on this host."
+    if issued is not None:
+        if abs(now - issued) > tolerance:
+            when = "old" if issued < now else "far in the future"
+            raise _fail(
+                "timestamp",
+                f"The JWT was issued too {when}: {abs(now - issued):.0f} s away "
+                f"(tolerance {tolerance:g} s).",
+                hint=hint,
+            )
+        if abs(timestamp - issued) > tolerance:
+            raise _fail(
+                "timestamp",
+                "The webhook-timestamp header does not match the JWT's iat "
+                f"({abs(timestamp - issued):.0f} s apart; tolerance {tolerance:g} s).",
+                hint=hint,
+            )
+    if start is not None and start - tolerance > now:
+        raise _fail("timestamp", "The JWT is not valid yet (nbf).", hint=hint)
+    if expires is not None and (expires + tolerance < now or expires + tolerance < timestamp):
+        raise _fail("timestamp", "The JWT has expired.", hint=hint)
+
+
+def token_replay_key(token: str, claims: Mapping[str, Any]) -> str:
+    """The key under which a JWT delivery is deduplicated, besides its ``webhook-id``.
+
+    A JWT does not sign ``webhook-id``: one captured token replayed under fresh ids would
+    otherwise be a new delivery each time. The token's ``jti`` names it when given (a resend
+    may carry a fresh token with the same ``jti``), else the token itself (by digest).
+    """
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti:
+        return f"jwt-jti:{jti[:_MAX_ID_CHARS]}"
+    return "jwt-sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
 def check_tolerance(tolerance: float) -> float:
     """The timestamp tolerance, checked: seconds in (0, 1 day]."""
     if (
@@ -265,6 +331,8 @@ class WebhookEvent:
         error_code: ``data.error_code`` of a failed event.
         error_message: ``data.error_message`` of a failed event.
         user_metadata: The ``user_metadata`` of a dynamic webhook, when echoed.
+        replay_key: A second dedupe key for a scheme that does not sign ``webhook-id``
+            (JWT: the token's ``jti`` or digest), else ``None``.
     """
 
     id: str
@@ -282,6 +350,7 @@ class WebhookEvent:
     error_message: str | None = None
     user_metadata: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    replay_key: str | None = field(default=None, repr=False)
 
     @property
     def failed(self) -> bool:
@@ -293,7 +362,9 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def parse_event(body: bytes, delivery: Delivery, scheme: Scheme) -> WebhookEvent:
+def parse_event(
+    body: bytes, delivery: Delivery, scheme: Scheme, replay_key: str | None = None
+) -> WebhookEvent:
     """Reads a verified body into a :class:`WebhookEvent`; unknown types parse generically.
 
     Raises:
@@ -337,6 +408,7 @@ def parse_event(body: bytes, delivery: Delivery, scheme: Scheme) -> WebhookEvent
         error_message=_str(data.get("error_message")),
         user_metadata=metadata if isinstance(metadata, dict) else None,
         raw=envelope,
+        replay_key=replay_key,
     )
 
 

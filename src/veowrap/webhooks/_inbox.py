@@ -109,12 +109,18 @@ class Inbox:
 
     def accept(self, event: WebhookEvent) -> bool:
         """Keeps an event verified elsewhere; ``False`` when its id was seen before."""
+        # A JWT does not sign webhook-id: its token is remembered too, so a replay of one
+        # captured token under fresh ids is still a repeat.
+        keys = [event.id] if event.replay_key is None else [event.id, event.replay_key]
         with self._lock:
-            if event.id in self._seen:
-                self._seen.move_to_end(event.id)
+            if any(key in self._seen for key in keys):
+                for key in keys:
+                    if key in self._seen:
+                        self._seen.move_to_end(key)
                 self.duplicates += 1
                 return False
-            self._seen[event.id] = None
+            for key in keys:
+                self._seen[key] = None
             while len(self._seen) > self._max_ids:
                 self._seen.popitem(last=False)
             self._seq += 1
