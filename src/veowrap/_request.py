@@ -83,11 +83,14 @@ class Webhook(_Frozen):
     @field_validator("uris")
     @classmethod
     def _endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from veowrap._core.webhooks import endpoint_url_problem
+        from veowrap._core.webhooks import check_urls
 
-        for uri in value:
-            if (problem := endpoint_url_problem(uri)) is not None:
-                raise ValueError(f"{uri[:80]!r}: {problem}")
+        try:
+            check_urls("uris", value, hint="Give the HTTPS URL Google should call.")
+        except RequestValidationError as error:
+            # Raised inside a validator: _to_request_error unwraps it unchanged, so a URL is
+            # only ever shown with its credentials masked.
+            raise _Combination(error) from None
         return value
 
 

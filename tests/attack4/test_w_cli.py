@@ -73,12 +73,6 @@ def test_w_listen_refuses_forgeries_and_prints_no_secret() -> None:
     assert err.count("refused (") == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: `webhooks listen --jwks https://user:pw@host/...` starts listening; the first "
-    "dynamic delivery gets no HTTP answer (connection dropped) and the traceback printed on "
-    "stderr carries the URL's password",
-)
 def test_w_listen_refuses_a_bad_key_set_url_at_start_without_echoing_it() -> None:
     signer = WebhookSigner()
     bad = f"https://alice:{CREDENTIAL}@127.0.0.1:9/jwks"
@@ -119,12 +113,6 @@ def test_w_listen_refuses_an_empty_key_secret_at_start() -> None:
     assert not first.startswith("listening"), (first, answers)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: `webhooks create --uri http://example.com/h` (plain HTTP, off loopback) is "
-    "sent to the service, though veowrap refuses the same URI for webhook= before sending "
-    "('Google delivers only to HTTPS endpoints')",
-)
 def test_w_webhooks_create_refuses_a_plain_http_uri_before_sending() -> None:
     from click.testing import CliRunner
 

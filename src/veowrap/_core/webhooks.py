@@ -35,12 +35,15 @@ __all__ = [
     "backstop_schedule",
     "check_timestamp",
     "check_token_times",
+    "check_url",
+    "check_urls",
     "endpoint_url_problem",
     "event_keys",
     "jwks_url_problem",
     "match_keys",
     "parse_event",
     "read_delivery",
+    "redact_url",
     "signed_content",
     "token_replay_key",
 ]
@@ -284,19 +287,21 @@ def signed_content(delivery: Delivery, body: bytes) -> bytes:
     return f"{delivery.id}.{delivery.timestamp_text}.".encode() + body
 
 
-def endpoint_url_problem(url: str) -> str | None:
+def endpoint_url_problem(url: object) -> str | None:
     """Why ``url`` cannot be a webhook endpoint or key set, or ``None``.
 
     HTTPS (Google delivers only to HTTPS endpoints, webhooks-wire.md §3), or plain HTTP to a
     loopback address for tests; never with credentials in the URL.
     """
+    if not isinstance(url, str):
+        return "it is not a URL"
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
         return "it is not a URL"
-    if parts.username or parts.password:
-        return "it carries credentials"
+    if "@" in parts.netloc:
+        return "it carries credentials (user:password@); they would be sent and logged"
     if parts.scheme == "https" and host:
         return None
     if parts.scheme == "http" and host in _LOOPBACK:
@@ -304,9 +309,63 @@ def endpoint_url_problem(url: str) -> str | None:
     return "it must be an https:// URL (plain http:// only to a loopback address, for tests)"
 
 
-def jwks_url_problem(url: str) -> str | None:
+def jwks_url_problem(url: object) -> str | None:
     """Why ``url`` cannot serve keys, or ``None`` (the same rule as endpoints)."""
     return endpoint_url_problem(url)
+
+
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)([^/?#]*)@")
+
+
+def redact_url(url: object) -> object:
+    """``url`` for messages: any ``user:password@`` part replaced by ``***``.
+
+    Non-strings are returned as they are (they carry no URL to hide).
+    """
+    if not isinstance(url, str):
+        return url
+    return _USERINFO.sub(r"\1***@", url, count=1)
+
+
+_URL_ALLOWED = "an https:// URL without credentials (plain http:// only to a loopback address)"
+
+
+def check_url(field: str, url: object, *, hint: str | None = None) -> str:
+    """``url`` if it may be a webhook endpoint or key set (:func:`endpoint_url_problem`).
+
+    The one home of the rule for ``webhook=``, ``jwks=`` and ``veowrap webhooks create
+    --uri``; a refusal shows the URL with its credentials replaced by ``***``.
+
+    Raises:
+        RequestValidationError: The URL is refused.
+    """
+    problem = endpoint_url_problem(url)
+    if problem is None:
+        return str(url)
+    from veowrap._errors import RequestValidationError
+
+    raise RequestValidationError(field, redact_url(url), _URL_ALLOWED, reason=problem, hint=hint)
+
+
+def check_urls(field: str, urls: tuple[str, ...], *, hint: str | None = None) -> tuple[str, ...]:
+    """:func:`check_url` for a list of URLs; a refusal shows them all, credentials masked.
+
+    Raises:
+        RequestValidationError: One of the URLs is refused (``reason`` says which and why).
+    """
+    for url in urls:
+        problem = endpoint_url_problem(url)
+        if problem is not None:
+            from veowrap._errors import RequestValidationError
+
+            raise RequestValidationError(
+                field,
+                tuple(redact_url(u) for u in urls),
+                _URL_ALLOWED,
+                reason=f"{str(redact_url(url))[:80]!r}: {problem}",
+                hint=hint,
+            )
+    return urls
 
 
 # -- events -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 from veowrap._core.webhooks import MAX_BODY_BYTES, WebhookVerificationError
 from veowrap.webhooks._inbox import Inbox
-from veowrap.webhooks._jwks import JwksKeys
+from veowrap.webhooks._jwks import JwksKeys, checked_jwks
 from veowrap.webhooks._verify import Secret, verify
 
 __all__ = ["ASGIApp", "asgi_app"]
@@ -53,6 +53,7 @@ def asgi_app(
     Example:
         >>> app = asgi_app(Inbox(secret="whsec_..."))  # uvicorn module:app   # doctest: +SKIP
     """
+    jwks = checked_jwks(jwks)
     own = secret is not None or jwks is not None
 
     def check(body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

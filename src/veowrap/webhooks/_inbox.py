@@ -19,7 +19,7 @@ from veowrap._core.webhooks import (
     GOOGLE_JWKS_URL,
     WebhookEvent,
 )
-from veowrap.webhooks._jwks import JwksKeys
+from veowrap.webhooks._jwks import JwksKeys, checked_jwks
 from veowrap.webhooks._verify import Secret, verify
 
 __all__ = ["Inbox"]
@@ -70,7 +70,8 @@ class Inbox:
         from veowrap._core import validation
 
         self._secret = secret
-        self._jwks = jwks
+        # Checked here, not per delivery: a bad key-set URL is a start-up error.
+        self._jwks = checked_jwks(jwks)
         self._audience = audience
         self._tolerance = rules.check_tolerance(tolerance)
         self.backstop: float = validation.seconds("backstop", backstop, optional=False) or 0.0

@@ -18,7 +18,7 @@ from veowrap._errors import UnsupportedCapabilityError
 if TYPE_CHECKING:
     from jwt import PyJWK, PyJWKClient
 
-__all__ = ["JwksKeys", "keys_for", "need"]
+__all__ = ["JwksKeys", "checked_jwks", "keys_for", "need"]
 
 #: A key set larger than this is refused (Google's holds a handful of keys, a few KiB).
 MAX_JWKS_BYTES = 64 << 10
@@ -67,13 +67,7 @@ class JwksKeys:
         lifespan: float = JWKS_LIFESPAN,
         cooldown: float = JWKS_REFETCH_COOLDOWN,
     ) -> None:
-        if (problem := rules.jwks_url_problem(url)) is not None:
-            from veowrap._errors import RequestValidationError
-
-            raise RequestValidationError(
-                "jwks", url, "an https:// URL", reason=problem, hint="Use webhooks.GOOGLE_JWKS_URL."
-            )
-        self.url = url
+        self.url = rules.check_url("jwks", url, hint="Use webhooks.GOOGLE_JWKS_URL.")
         self.timeout = timeout
         self.lifespan = lifespan
         self.cooldown = cooldown
@@ -198,3 +192,16 @@ def keys_for(jwks: str | JwksKeys) -> JwksKeys:
         if found is None:
             found = _KEYSETS[jwks] = JwksKeys(jwks)
         return found
+
+
+def checked_jwks(jwks: object) -> str | JwksKeys | None:
+    """``jwks=`` checked up front: a key-set URL (:func:`rules.check_url`), a
+    :class:`JwksKeys`, or ``None``.
+
+    Raises:
+        RequestValidationError: Anything else, or a URL that is refused (shown with its
+            credentials masked).
+    """
+    if jwks is None or isinstance(jwks, JwksKeys):
+        return jwks
+    return rules.check_url("jwks", jwks, hint="Use webhooks.GOOGLE_JWKS_URL, or None.")

@@ -26,7 +26,7 @@ from veowrap._core.webhooks import (
     WebhookEvent,
     WebhookVerificationError,
 )
-from veowrap.webhooks._jwks import JwksKeys, keys_for, need
+from veowrap.webhooks._jwks import JwksKeys, checked_jwks, keys_for, need
 
 if TYPE_CHECKING:
     from jwt import PyJWK
@@ -69,9 +69,11 @@ def verify(
 
     Raises:
         WebhookVerificationError: Any check failed; ``error.check`` says which.
+        RequestValidationError: ``jwks`` or ``tolerance`` is not valid.
         UnsupportedCapabilityError: The ``webhooks`` extra is not installed.
     """
     tolerance = rules.check_tolerance(tolerance)
+    jwks = checked_jwks(jwks)
     secrets = _secrets(secret)
     if not secrets and jwks is None:
         raise WebhookVerificationError(
