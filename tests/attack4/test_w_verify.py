@@ -314,12 +314,6 @@ def test_w_jwt_replay_inside_the_window_is_deduplicated(
 # -- the key set host -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: the JWKS fetch's timeout is per socket read, not a deadline: a key host "
-    "that dribbles one byte per 0.1 s holds verify() (and the key set's lock) for 1.2 s with "
-    "timeout=0.2 (unbounded in general; docs promise 'a 5 s timeout')",
-)
 def test_w_slow_key_host_cannot_hold_verification_past_its_timeout(
     signer: WebhookSigner, keyhost: Any
 ) -> None:
