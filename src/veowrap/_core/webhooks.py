@@ -8,6 +8,8 @@ googleapis/python-genai#2927).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import math
@@ -33,6 +35,7 @@ __all__ = [
     "WebhookEvent",
     "WebhookVerificationError",
     "backstop_schedule",
+    "check_secrets",
     "check_timestamp",
     "check_token_times",
     "check_url",
@@ -93,12 +96,34 @@ def _fail(check: str, message: str, hint: str | None = None) -> WebhookVerificat
     return WebhookVerificationError(message, check=check, hint=hint)
 
 
+_HEADERS_HINT = (
+    "Pass the request's headers as received: a dict, a framework's headers object, or "
+    "(name, value) pairs."
+)
+
+
 def _header_items(headers: Any) -> Iterable[tuple[Any, Any]]:
     # A dict, an ASGI list of (bytes, bytes) pairs, or a framework's headers object
-    # (Starlette, Werkzeug, Django's HttpHeaders all have ``items()``).
-    if isinstance(headers, Mapping) or hasattr(headers, "items"):
-        return list(headers.items())
-    return list(headers)
+    # (Starlette, Werkzeug, Django's HttpHeaders all have ``items()``). Anything else is a
+    # caller's mistake, refused with a typed error rather than a stray ValueError/TypeError.
+    if headers is None or isinstance(headers, str | bytes | bytearray | memoryview):
+        raise _fail(
+            "headers",
+            f"headers must be a mapping or pairs, not {type(headers).__name__}.",
+            hint=_HEADERS_HINT,
+        )
+    try:
+        items = list(headers.items()) if hasattr(headers, "items") else list(headers)
+    except (TypeError, ValueError):
+        raise _fail("headers", "headers are not a mapping or pairs.", hint=_HEADERS_HINT) from None
+    for item in items:
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise _fail("headers", "each header must be a (name, value) pair.", hint=_HEADERS_HINT)
+        if not all(isinstance(part, str | bytes) for part in item):
+            raise _fail(
+                "headers", "header names and values must be str or bytes.", hint=_HEADERS_HINT
+            )
+    return items
 
 
 def _text(value: Any) -> str:
@@ -257,6 +282,59 @@ def token_replay_key(token: str, claims: Mapping[str, Any]) -> str:
     if isinstance(jti, str) and jti:
         return f"jwt-jti:{jti[:_MAX_ID_CHARS]}"
     return "jwt-sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+_SECRET_PREFIX = "whsec_"
+_SECRET_HINT = "Copy the secret exactly as created (whsec_ followed by base64)."
+
+
+def check_secrets(secret: object) -> list[str | bytes]:
+    """``secret=`` as a list of signing secrets, each checked to hold a non-empty key.
+
+    A ``whsec_`` string (the key is the base64 after the prefix, padding optional, as
+    ``standardwebhooks`` reads it) or raw key bytes; or a list of them (a rotation). A
+    malformed secret is a configuration error, found before any delivery; the message never
+    quotes it.
+
+    Raises:
+        WebhookVerificationError: ``check="configuration"``: not a secret or a list of them,
+            or one holds no key.
+    """
+    if secret is None:
+        return []
+    if isinstance(secret, str | bytes):
+        secrets: list[object] = [secret]
+    elif isinstance(secret, list | tuple):
+        secrets = list(secret)
+    else:
+        raise _fail(
+            "configuration",
+            f"secret= must be a whsec_ string or a list of them, not {type(secret).__name__}.",
+            hint=_SECRET_HINT,
+        )
+    checked: list[str | bytes] = []
+    for position, item in enumerate(secrets, 1):
+        which = "The signing secret" if len(secrets) == 1 else f"Signing secret #{position}"
+        if isinstance(item, bytes):
+            key = item
+        elif isinstance(item, str):
+            text = item.removeprefix(_SECRET_PREFIX)
+            try:
+                key = base64.b64decode(text + "==")
+            except (binascii.Error, ValueError):
+                raise _fail(
+                    "configuration", f"{which} is not a valid whsec_ secret.", hint=_SECRET_HINT
+                ) from None
+        else:
+            raise _fail(
+                "configuration",
+                f"{which} is a {type(item).__name__}, not a whsec_ string.",
+                hint=_SECRET_HINT,
+            )
+        if not key:
+            raise _fail("configuration", f"{which} holds an empty key.", hint=_SECRET_HINT)
+        checked.append(item)
+    return checked
 
 
 def check_tolerance(tolerance: float) -> float:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-from veowrap._core.webhooks import MAX_BODY_BYTES, WebhookVerificationError
+from veowrap._core.webhooks import MAX_BODY_BYTES, WebhookVerificationError, check_secrets
 from veowrap.webhooks._inbox import Inbox
 from veowrap.webhooks._jwks import JwksKeys, checked_jwks
 from veowrap.webhooks._verify import Secret, verify
@@ -55,6 +55,8 @@ def asgi_app(
     """
     jwks = checked_jwks(jwks)
     own = secret is not None or jwks is not None
+    if secret is not None:
+        secret = check_secrets(secret)  # a malformed secret is a start-up error
 
     def check(body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
         if own:

@@ -69,7 +69,8 @@ class Inbox:
     ) -> None:
         from veowrap._core import validation
 
-        self._secret = secret
+        # Checked here, not per delivery: a malformed secret is a start-up error.
+        self._secret = rules.check_secrets(secret)
         # Checked here, not per delivery: a bad key-set URL is a start-up error.
         self._jwks = checked_jwks(jwks)
         self._audience = audience

@@ -74,7 +74,7 @@ def verify(
     """
     tolerance = rules.check_tolerance(tolerance)
     jwks = checked_jwks(jwks)
-    secrets = _secrets(secret)
+    secrets = rules.check_secrets(secret)
     if not secrets and jwks is None:
         raise WebhookVerificationError(
             "Nothing to verify with: give secret= (static webhooks) or jwks= (dynamic).",
@@ -87,14 +87,6 @@ def verify(
     rules.check_timestamp(delivery.timestamp, clock, tolerance)
     scheme, replay_key = _check_signatures(delivery, raw, secrets, jwks, audience, tolerance, clock)
     return rules.parse_event(raw, delivery, scheme, replay_key)
-
-
-def _secrets(secret: Secret | Sequence[Secret] | None) -> list[Secret]:
-    if secret is None:
-        return []
-    if isinstance(secret, str | bytes):
-        return [secret]
-    return list(secret)
 
 
 def _check_signatures(
