@@ -70,7 +70,9 @@ def asgi_app(
             )
             inbox.accept(event)
         else:
-            inbox.deliver(body, headers)
+            # The app's own limit, already enforced while reading: the inbox must not
+            # refuse with its default what this app accepted.
+            inbox.deliver(body, headers, max_body_bytes=max_body_bytes)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

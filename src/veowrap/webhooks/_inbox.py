@@ -89,8 +89,15 @@ class Inbox:
 
     # -- receiving --------------------------------------------------------------------------
 
-    def deliver(self, body: bytes | str, headers: Any) -> WebhookEvent | None:
+    def deliver(
+        self, body: bytes | str, headers: Any, *, max_body_bytes: int = rules.MAX_BODY_BYTES
+    ) -> WebhookEvent | None:
         """Verifies a delivery and keeps its event.
+
+        Args:
+            body: The raw request body, exactly as received.
+            headers: The request headers (a dict, a framework's headers object or pairs).
+            max_body_bytes: Larger bodies are refused (your endpoint's own limit, if larger).
 
         Returns:
             The event, or ``None`` when this ``webhook-id`` was seen before (a retry or a
@@ -106,6 +113,7 @@ class Inbox:
             jwks=self._jwks,
             audience=self._audience,
             tolerance=self._tolerance,
+            max_body_bytes=max_body_bytes,
         )
         return event if self.accept(event) else None
 
