@@ -48,7 +48,11 @@ def asgi_app(
         secret: Verify with this ``whsec_`` secret instead of the inbox's.
         jwks: Verify with this key set instead of the inbox's.
         audience: The JWT ``aud`` to require, with ``jwks``.
-        max_body_bytes: Larger bodies are refused.
+        max_body_bytes: Larger bodies are refused (the inbox verifies with this limit too).
+
+    Raises:
+        RequestValidationError: ``jwks`` is refused (checked when the app is built).
+        WebhookVerificationError: ``secret`` is malformed (``check="configuration"``).
 
     Example:
         >>> app = asgi_app(Inbox(secret="whsec_..."))  # uvicorn module:app   # doctest: +SKIP

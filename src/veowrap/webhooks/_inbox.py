@@ -54,6 +54,12 @@ class Inbox:
             never arrives (default 60).
         max_ids: Delivery ids remembered for deduplication.
         max_events: Events kept for waits.
+
+    Raises:
+        RequestValidationError: ``jwks`` is not an HTTPS key-set URL without credentials
+            (checked here, not per delivery), or another setting is out of range.
+        WebhookVerificationError: ``secret`` is malformed or holds an empty key
+            (``check="configuration"``).
     """
 
     def __init__(
