@@ -303,3 +303,11 @@ def test_malformed_header_arguments_are_header_errors(headers: Any) -> None:
     with pytest.raises(WebhookVerificationError) as info:
         rules.read_delivery(headers)
     assert info.value.check == "headers"
+
+
+def test_eleven_webhook_urls_with_credentials_are_refused_masked() -> None:
+    from veowrap import RequestValidationError, VideoRequest
+
+    with pytest.raises(RequestValidationError) as info:
+        VideoRequest(prompt="a kite", webhook={"uris": ["https://a:pw-x@hooks.example/h"] * 11})
+    assert "pw-x" not in str(info.value) + repr(info.value)
