@@ -80,14 +80,20 @@ class Webhook(_Frozen):
     uris: tuple[str, ...] = Field(min_length=1, max_length=10)
     user_metadata: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("uris")
+    @field_validator("uris", mode="before")
     @classmethod
-    def _endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from veowrap._core.webhooks import endpoint_url_problem
+    def _endpoints(cls, value: Any) -> Any:
+        # Before pydantic's own checks (e.g. at most 10), whose refusals quote the input.
+        from veowrap._core.webhooks import check_urls
 
-        for uri in value:
-            if (problem := endpoint_url_problem(uri)) is not None:
-                raise ValueError(f"{uri[:80]!r}: {problem}")
+        if not isinstance(value, list | tuple) or not all(isinstance(u, str) for u in value):
+            return value  # pydantic refuses the type
+        try:
+            check_urls("uris", tuple(value), hint="Give the HTTPS URL Google should call.")
+        except RequestValidationError as error:
+            # Raised inside a validator: _to_request_error unwraps it unchanged, so a URL is
+            # only ever shown with its credentials masked.
+            raise _Combination(error) from None
         return value
 
 

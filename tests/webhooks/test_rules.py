@@ -203,3 +203,111 @@ def test_plan_without_webhooks_is_unchanged() -> None:
     )
     action = next(plan)
     assert isinstance(action, Sleep) and action.wake == frozenset()
+
+
+# -- attack round 4: token times, replay keys, URLs, secrets, header shapes --------------------
+
+NOW = 1_700_000_000
+
+
+@pytest.mark.parametrize(
+    ("claims", "header", "check"),
+    [
+        ({}, NOW, None),  # no time claims: only the header's window applies
+        ({"iat": NOW - 10, "exp": NOW + 60}, NOW, None),
+        ({"iat": NOW - 3600}, NOW, "timestamp"),  # an old capture under a fresh header
+        ({"iat": NOW + 3600}, NOW, "timestamp"),
+        ({"iat": NOW - 200}, NOW + 200, "timestamp"),  # header and token 400 s apart
+        ({"nbf": NOW + 3600}, NOW, "timestamp"),
+        ({"exp": NOW - 3600}, NOW, "timestamp"),
+        ({"exp": NOW - 100}, NOW, None),  # inside the tolerance
+        ({"iat": "yesterday"}, NOW, "signature"),
+        ({"exp": True}, NOW, "signature"),
+        ({"iat": float("nan")}, NOW, "signature"),
+    ],
+)
+def test_token_times(claims: dict[str, Any], header: int, check: str | None) -> None:
+    if check is None:
+        rules.check_token_times(claims, header, NOW, 300)
+    else:
+        with pytest.raises(WebhookVerificationError) as info:
+            rules.check_token_times(claims, header, NOW, 300)
+        assert info.value.check == check
+
+
+def test_token_replay_key_prefers_jti_else_the_token() -> None:
+    assert rules.token_replay_key("a.b.c", {"jti": "j1"}) == rules.token_replay_key(
+        "x.y.z", {"jti": "j1"}
+    )
+    assert rules.token_replay_key("a.b.c", {}) != rules.token_replay_key("a.b.d", {})
+    assert "a.b.c" not in rules.token_replay_key("a.b.c", {})
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://alice:pw@hooks.example/h", "https://***@hooks.example/h"),
+        ("https://alice@hooks.example/h", "https://***@hooks.example/h"),
+        ("//a:b@hooks.example/h", "//***@hooks.example/h"),
+        ("https://a:b@c@hooks.example/h", "https://***@hooks.example/h"),
+        ("https://hooks.example/h?to=a@b", "https://hooks.example/h?to=a@b"),
+    ],
+)
+def test_redact_url(url: str, shown: str) -> None:
+    assert rules.redact_url(url) == shown
+
+
+def test_check_url_refuses_credentials_without_quoting_them() -> None:
+    from veowrap._errors import RequestValidationError
+
+    assert rules.check_url("uri", "https://hooks.example/h") == "https://hooks.example/h"
+    for bad in ("https://alice:pw-x@hooks.example/h", "https://@hooks.example/h", 42):
+        with pytest.raises(RequestValidationError) as info:
+            rules.check_url("uri", bad)
+        assert "pw-x" not in str(info.value) + repr(info.value)
+    with pytest.raises(RequestValidationError) as info:
+        rules.check_urls("uris", ("https://ok.example/h", "https://u:pw-x@bad.example/h"))
+    assert "pw-x" not in str(info.value) + repr(info.value)
+    assert info.value.value == ("https://ok.example/h", "https://***@bad.example/h")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "whsec_",
+        "",
+        b"",
+        "whsec_====",
+        ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", ""],
+        12345,
+        {"a": 1},
+    ],
+)
+def test_malformed_secrets_are_configuration_errors(secret: Any) -> None:
+    with pytest.raises(WebhookVerificationError) as info:
+        rules.check_secrets(secret)
+    assert info.value.check == "configuration"
+
+
+def test_good_secrets_pass_unchanged() -> None:
+    good = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    assert rules.check_secrets(None) == []
+    assert rules.check_secrets(good) == [good]
+    assert rules.check_secrets([good, b"raw-key"]) == [good, b"raw-key"]
+
+
+@pytest.mark.parametrize(
+    "headers", [None, "webhook-id: x", b"x", [(b"webhook-id",)], [("a", "b", "c")], [("a", 1)], 5]
+)
+def test_malformed_header_arguments_are_header_errors(headers: Any) -> None:
+    with pytest.raises(WebhookVerificationError) as info:
+        rules.read_delivery(headers)
+    assert info.value.check == "headers"
+
+
+def test_eleven_webhook_urls_with_credentials_are_refused_masked() -> None:
+    from veowrap import RequestValidationError, VideoRequest
+
+    with pytest.raises(RequestValidationError) as info:
+        VideoRequest(prompt="a kite", webhook={"uris": ["https://a:pw-x@hooks.example/h"] * 11})
+    assert "pw-x" not in str(info.value) + repr(info.value)

@@ -8,6 +8,9 @@ googleapis/python-genai#2927).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import math
 import re
@@ -32,14 +35,20 @@ __all__ = [
     "WebhookEvent",
     "WebhookVerificationError",
     "backstop_schedule",
+    "check_secrets",
     "check_timestamp",
+    "check_token_times",
+    "check_url",
+    "check_urls",
     "endpoint_url_problem",
     "event_keys",
     "jwks_url_problem",
     "match_keys",
     "parse_event",
     "read_delivery",
+    "redact_url",
     "signed_content",
+    "token_replay_key",
 ]
 
 #: Google's key set for dynamic (per-request) webhooks (GUIDE "Verify dynamic signatures").
@@ -87,12 +96,34 @@ def _fail(check: str, message: str, hint: str | None = None) -> WebhookVerificat
     return WebhookVerificationError(message, check=check, hint=hint)
 
 
+_HEADERS_HINT = (
+    "Pass the request's headers as received: a dict, a framework's headers object, or "
+    "(name, value) pairs."
+)
+
+
 def _header_items(headers: Any) -> Iterable[tuple[Any, Any]]:
     # A dict, an ASGI list of (bytes, bytes) pairs, or a framework's headers object
-    # (Starlette, Werkzeug, Django's HttpHeaders all have ``items()``).
-    if isinstance(headers, Mapping) or hasattr(headers, "items"):
-        return list(headers.items())
-    return list(headers)
+    # (Starlette, Werkzeug, Django's HttpHeaders all have ``items()``). Anything else is a
+    # caller's mistake, refused with a typed error rather than a stray ValueError/TypeError.
+    if headers is None or isinstance(headers, str | bytes | bytearray | memoryview):
+        raise _fail(
+            "headers",
+            f"headers must be a mapping or pairs, not {type(headers).__name__}.",
+            hint=_HEADERS_HINT,
+        )
+    try:
+        items = list(headers.items()) if hasattr(headers, "items") else list(headers)
+    except (TypeError, ValueError):
+        raise _fail("headers", "headers are not a mapping or pairs.", hint=_HEADERS_HINT) from None
+    for item in items:
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise _fail("headers", "each header must be a (name, value) pair.", hint=_HEADERS_HINT)
+        if not all(isinstance(part, str | bytes) for part in item):
+            raise _fail(
+                "headers", "header names and values must be str or bytes.", hint=_HEADERS_HINT
+            )
+    return items
 
 
 def _text(value: Any) -> str:
@@ -190,6 +221,122 @@ def check_timestamp(timestamp: int, now: float, tolerance: float) -> None:
         )
 
 
+def _claim_time(claims: Mapping[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _fail("signature", f"The JWT's {name} claim is not a number of seconds.")
+    return float(value)
+
+
+def check_token_times(
+    claims: Mapping[str, Any], timestamp: int, now: float, tolerance: float
+) -> None:
+    """Refuses a JWT whose own times (``iat``, ``nbf``, ``exp``) are outside the window.
+
+    The ``webhook-timestamp`` header is not covered by a JWT's signature: an old token
+    replayed under a fresh header would pass :func:`check_timestamp`. So the token's signed
+    times are held to the same ``tolerance``: ``iat`` within it of ``now`` and of the header's
+    timestamp, ``nbf`` not later than ``now`` by more, ``exp`` not earlier than ``now`` (or the
+    header's timestamp) by more.
+
+    Raises:
+        WebhookVerificationError: ``check="timestamp"`` when a time is out of the window;
+            ``check="signature"`` when a time claim is not a number.
+    """
+    issued = _claim_time(claims, "iat")
+    start = _claim_time(claims, "nbf")
+    expires = _claim_time(claims, "exp")
+    hint = "A replayed token, or a wrong system clock on this host."
+    if issued is not None:
+        if abs(now - issued) > tolerance:
+            when = "old" if issued < now else "far in the future"
+            raise _fail(
+                "timestamp",
+                f"The JWT was issued too {when}: {abs(now - issued):.0f} s away "
+                f"(tolerance {tolerance:g} s).",
+                hint=hint,
+            )
+        if abs(timestamp - issued) > tolerance:
+            raise _fail(
+                "timestamp",
+                "The webhook-timestamp header does not match the JWT's iat "
+                f"({abs(timestamp - issued):.0f} s apart; tolerance {tolerance:g} s).",
+                hint=hint,
+            )
+    if start is not None and start - tolerance > now:
+        raise _fail("timestamp", "The JWT is not valid yet (nbf).", hint=hint)
+    if expires is not None and (expires + tolerance < now or expires + tolerance < timestamp):
+        raise _fail("timestamp", "The JWT has expired.", hint=hint)
+
+
+def token_replay_key(token: str, claims: Mapping[str, Any]) -> str:
+    """The key under which a JWT delivery is deduplicated, besides its ``webhook-id``.
+
+    A JWT does not sign ``webhook-id``: one captured token replayed under fresh ids would
+    otherwise be a new delivery each time. The token's ``jti`` names it when given (a resend
+    may carry a fresh token with the same ``jti``), else the token itself (by digest).
+    """
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti:
+        return f"jwt-jti:{jti[:_MAX_ID_CHARS]}"
+    return "jwt-sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+_SECRET_PREFIX = "whsec_"
+_SECRET_HINT = "Copy the secret exactly as created (whsec_ followed by base64)."
+
+
+def check_secrets(secret: object) -> list[str | bytes]:
+    """``secret=`` as a list of signing secrets, each checked to hold a non-empty key.
+
+    A ``whsec_`` string (the key is the base64 after the prefix, padding optional, as
+    ``standardwebhooks`` reads it) or raw key bytes; or a list of them (a rotation). A
+    malformed secret is a configuration error, found before any delivery; the message never
+    quotes it.
+
+    Raises:
+        WebhookVerificationError: ``check="configuration"``: not a secret or a list of them,
+            or one holds no key.
+    """
+    if secret is None:
+        return []
+    if isinstance(secret, str | bytes):
+        secrets: list[object] = [secret]
+    elif isinstance(secret, list | tuple):
+        secrets = list(secret)
+    else:
+        raise _fail(
+            "configuration",
+            f"secret= must be a whsec_ string or a list of them, not {type(secret).__name__}.",
+            hint=_SECRET_HINT,
+        )
+    checked: list[str | bytes] = []
+    for position, item in enumerate(secrets, 1):
+        which = "The signing secret" if len(secrets) == 1 else f"Signing secret #{position}"
+        if isinstance(item, bytes):
+            key = item
+        elif isinstance(item, str):
+            text = item.removeprefix(_SECRET_PREFIX)
+            try:
+                key = base64.b64decode(text + "==")
+            except (binascii.Error, ValueError):
+                raise _fail(
+                    "configuration", f"{which} is not a valid whsec_ secret.", hint=_SECRET_HINT
+                ) from None
+        else:
+            raise _fail(
+                "configuration",
+                f"{which} is a {type(item).__name__}, not a whsec_ string.",
+                hint=_SECRET_HINT,
+            )
+        if not key:
+            raise _fail("configuration", f"{which} holds an empty key.", hint=_SECRET_HINT)
+        checked.append(item)
+    return checked
+
+
 def check_tolerance(tolerance: float) -> float:
     """The timestamp tolerance, checked: seconds in (0, 1 day]."""
     if (
@@ -218,19 +365,21 @@ def signed_content(delivery: Delivery, body: bytes) -> bytes:
     return f"{delivery.id}.{delivery.timestamp_text}.".encode() + body
 
 
-def endpoint_url_problem(url: str) -> str | None:
+def endpoint_url_problem(url: object) -> str | None:
     """Why ``url`` cannot be a webhook endpoint or key set, or ``None``.
 
     HTTPS (Google delivers only to HTTPS endpoints, webhooks-wire.md §3), or plain HTTP to a
     loopback address for tests; never with credentials in the URL.
     """
+    if not isinstance(url, str):
+        return "it is not a URL"
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
         return "it is not a URL"
-    if parts.username or parts.password:
-        return "it carries credentials"
+    if "@" in parts.netloc:
+        return "it carries credentials (user:password@); they would be sent and logged"
     if parts.scheme == "https" and host:
         return None
     if parts.scheme == "http" and host in _LOOPBACK:
@@ -238,9 +387,63 @@ def endpoint_url_problem(url: str) -> str | None:
     return "it must be an https:// URL (plain http:// only to a loopback address, for tests)"
 
 
-def jwks_url_problem(url: str) -> str | None:
+def jwks_url_problem(url: object) -> str | None:
     """Why ``url`` cannot serve keys, or ``None`` (the same rule as endpoints)."""
     return endpoint_url_problem(url)
+
+
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)([^/?#]*)@")
+
+
+def redact_url(url: object) -> object:
+    """``url`` for messages: any ``user:password@`` part replaced by ``***``.
+
+    Non-strings are returned as they are (they carry no URL to hide).
+    """
+    if not isinstance(url, str):
+        return url
+    return _USERINFO.sub(r"\1***@", url, count=1)
+
+
+_URL_ALLOWED = "an https:// URL without credentials (plain http:// only to a loopback address)"
+
+
+def check_url(field: str, url: object, *, hint: str | None = None) -> str:
+    """``url`` if it may be a webhook endpoint or key set (:func:`endpoint_url_problem`).
+
+    The one home of the rule for ``webhook=``, ``jwks=`` and ``veowrap webhooks create
+    --uri``; a refusal shows the URL with its credentials replaced by ``***``.
+
+    Raises:
+        RequestValidationError: The URL is refused.
+    """
+    problem = endpoint_url_problem(url)
+    if problem is None:
+        return str(url)
+    from veowrap._errors import RequestValidationError
+
+    raise RequestValidationError(field, redact_url(url), _URL_ALLOWED, reason=problem, hint=hint)
+
+
+def check_urls(field: str, urls: tuple[str, ...], *, hint: str | None = None) -> tuple[str, ...]:
+    """:func:`check_url` for a list of URLs; a refusal shows them all, credentials masked.
+
+    Raises:
+        RequestValidationError: One of the URLs is refused (``reason`` says which and why).
+    """
+    for url in urls:
+        problem = endpoint_url_problem(url)
+        if problem is not None:
+            from veowrap._errors import RequestValidationError
+
+            raise RequestValidationError(
+                field,
+                tuple(redact_url(u) for u in urls),
+                _URL_ALLOWED,
+                reason=f"{str(redact_url(url))[:80]!r}: {problem}",
+                hint=hint,
+            )
+    return urls
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -265,6 +468,8 @@ class WebhookEvent:
         error_code: ``data.error_code`` of a failed event.
         error_message: ``data.error_message`` of a failed event.
         user_metadata: The ``user_metadata`` of a dynamic webhook, when echoed.
+        replay_key: A second dedupe key for a scheme that does not sign ``webhook-id``
+            (JWT: the token's ``jti`` or digest), else ``None``.
     """
 
     id: str
@@ -282,6 +487,7 @@ class WebhookEvent:
     error_message: str | None = None
     user_metadata: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    replay_key: str | None = field(default=None, repr=False)
 
     @property
     def failed(self) -> bool:
@@ -293,7 +499,9 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def parse_event(body: bytes, delivery: Delivery, scheme: Scheme) -> WebhookEvent:
+def parse_event(
+    body: bytes, delivery: Delivery, scheme: Scheme, replay_key: str | None = None
+) -> WebhookEvent:
     """Reads a verified body into a :class:`WebhookEvent`; unknown types parse generically.
 
     Raises:
@@ -337,6 +545,7 @@ def parse_event(body: bytes, delivery: Delivery, scheme: Scheme) -> WebhookEvent
         error_message=_str(data.get("error_message")),
         user_metadata=metadata if isinstance(metadata, dict) else None,
         raw=envelope,
+        replay_key=replay_key,
     )
 
 

@@ -89,6 +89,10 @@ def create(uri: str, events: tuple[str, ...], name: str | None) -> None:
     """Register a webhook; prints its id, and its signing secret once."""
 
     def body() -> None:
+        from veowrap._core.webhooks import check_url
+
+        # The same rule as webhook= (one home), before anything is sent.
+        check_url("uri", uri, hint="Give the HTTPS URL Google should deliver to.")
         client = _client()
         hook = client.webhooks.create(uri=uri, subscribed_events=list(events), name=name)
         click.echo(f"id: {hook.id}")

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-from veowrap._core.webhooks import MAX_BODY_BYTES, WebhookVerificationError
+from veowrap._core.webhooks import MAX_BODY_BYTES, WebhookVerificationError, check_secrets
 from veowrap.webhooks._inbox import Inbox
-from veowrap.webhooks._jwks import JwksKeys
+from veowrap.webhooks._jwks import JwksKeys, checked_jwks
 from veowrap.webhooks._verify import Secret, verify
 
 __all__ = ["ASGIApp", "asgi_app"]
@@ -48,12 +48,19 @@ def asgi_app(
         secret: Verify with this ``whsec_`` secret instead of the inbox's.
         jwks: Verify with this key set instead of the inbox's.
         audience: The JWT ``aud`` to require, with ``jwks``.
-        max_body_bytes: Larger bodies are refused.
+        max_body_bytes: Larger bodies are refused (the inbox verifies with this limit too).
+
+    Raises:
+        RequestValidationError: ``jwks`` is refused (checked when the app is built).
+        WebhookVerificationError: ``secret`` is malformed (``check="configuration"``).
 
     Example:
         >>> app = asgi_app(Inbox(secret="whsec_..."))  # uvicorn module:app   # doctest: +SKIP
     """
+    jwks = checked_jwks(jwks)
     own = secret is not None or jwks is not None
+    if secret is not None:
+        secret = check_secrets(secret)  # a malformed secret is a start-up error
 
     def check(body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
         if own:
@@ -67,7 +74,9 @@ def asgi_app(
             )
             inbox.accept(event)
         else:
-            inbox.deliver(body, headers)
+            # The app's own limit, already enforced while reading: the inbox must not
+            # refuse with its default what this app accepted.
+            inbox.deliver(body, headers, max_body_bytes=max_body_bytes)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -19,7 +19,7 @@ from veowrap._core.webhooks import (
     GOOGLE_JWKS_URL,
     WebhookEvent,
 )
-from veowrap.webhooks._jwks import JwksKeys
+from veowrap.webhooks._jwks import JwksKeys, checked_jwks
 from veowrap.webhooks._verify import Secret, verify
 
 __all__ = ["Inbox"]
@@ -54,6 +54,12 @@ class Inbox:
             never arrives (default 60).
         max_ids: Delivery ids remembered for deduplication.
         max_events: Events kept for waits.
+
+    Raises:
+        RequestValidationError: ``jwks`` is not an HTTPS key-set URL without credentials
+            (checked here, not per delivery), or another setting is out of range.
+        WebhookVerificationError: ``secret`` is malformed or holds an empty key
+            (``check="configuration"``).
     """
 
     def __init__(
@@ -69,8 +75,10 @@ class Inbox:
     ) -> None:
         from veowrap._core import validation
 
-        self._secret = secret
-        self._jwks = jwks
+        # Checked here, not per delivery: a malformed secret is a start-up error.
+        self._secret = rules.check_secrets(secret)
+        # Checked here, not per delivery: a bad key-set URL is a start-up error.
+        self._jwks = checked_jwks(jwks)
         self._audience = audience
         self._tolerance = rules.check_tolerance(tolerance)
         self.backstop: float = validation.seconds("backstop", backstop, optional=False) or 0.0
@@ -87,8 +95,15 @@ class Inbox:
 
     # -- receiving --------------------------------------------------------------------------
 
-    def deliver(self, body: bytes | str, headers: Any) -> WebhookEvent | None:
+    def deliver(
+        self, body: bytes | str, headers: Any, *, max_body_bytes: int = rules.MAX_BODY_BYTES
+    ) -> WebhookEvent | None:
         """Verifies a delivery and keeps its event.
+
+        Args:
+            body: The raw request body, exactly as received.
+            headers: The request headers (a dict, a framework's headers object or pairs).
+            max_body_bytes: Larger bodies are refused (your endpoint's own limit, if larger).
 
         Returns:
             The event, or ``None`` when this ``webhook-id`` was seen before (a retry or a
@@ -104,17 +119,24 @@ class Inbox:
             jwks=self._jwks,
             audience=self._audience,
             tolerance=self._tolerance,
+            max_body_bytes=max_body_bytes,
         )
         return event if self.accept(event) else None
 
     def accept(self, event: WebhookEvent) -> bool:
         """Keeps an event verified elsewhere; ``False`` when its id was seen before."""
+        # A JWT does not sign webhook-id: its token is remembered too, so a replay of one
+        # captured token under fresh ids is still a repeat.
+        keys = [event.id] if event.replay_key is None else [event.id, event.replay_key]
         with self._lock:
-            if event.id in self._seen:
-                self._seen.move_to_end(event.id)
+            if any(key in self._seen for key in keys):
+                for key in keys:
+                    if key in self._seen:
+                        self._seen.move_to_end(key)
                 self.duplicates += 1
                 return False
-            self._seen[event.id] = None
+            for key in keys:
+                self._seen[key] = None
             while len(self._seen) > self._max_ids:
                 self._seen.popitem(last=False)
             self._seq += 1

@@ -5,7 +5,10 @@ The optional packages (``PyJWT[crypto]``) are imported on first use.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
 import threading
 import time
 import urllib.request
@@ -18,7 +21,7 @@ from veowrap._errors import UnsupportedCapabilityError
 if TYPE_CHECKING:
     from jwt import PyJWK, PyJWKClient
 
-__all__ = ["JwksKeys", "keys_for", "need"]
+__all__ = ["JwksKeys", "checked_jwks", "keys_for", "need"]
 
 #: A key set larger than this is refused (Google's holds a handful of keys, a few KiB).
 MAX_JWKS_BYTES = 64 << 10
@@ -67,13 +70,7 @@ class JwksKeys:
         lifespan: float = JWKS_LIFESPAN,
         cooldown: float = JWKS_REFETCH_COOLDOWN,
     ) -> None:
-        if (problem := rules.jwks_url_problem(url)) is not None:
-            from veowrap._errors import RequestValidationError
-
-            raise RequestValidationError(
-                "jwks", url, "an https:// URL", reason=problem, hint="Use webhooks.GOOGLE_JWKS_URL."
-            )
-        self.url = url
+        self.url = rules.check_url("jwks", url, hint="Use webhooks.GOOGLE_JWKS_URL.")
         self.timeout = timeout
         self.lifespan = lifespan
         self.cooldown = cooldown
@@ -105,25 +102,43 @@ class JwksKeys:
         return self._client
 
     def _fetch(self) -> dict[str, Any]:
-        """One GET of the key set: no redirects, no credentials, bounded time and size."""
+        """One GET of the key set: no redirects, no credentials, bounded time and size.
+
+        ``timeout`` bounds the whole fetch, not each socket read: a key host that sends one
+        byte at a time would otherwise hold verification (and this set's lock) for ever.
+        When the deadline passes, the connection is shut down, which ends a blocked read.
+        """
         jwt_client = need("jwt.jwks_client")
-        opener = urllib.request.build_opener(jwt_client._NoRedirectHandler())
+        deadline = _Deadline()
+        opener = urllib.request.build_opener(
+            jwt_client._NoRedirectHandler(),
+            _DeadlineHTTPHandler(deadline),
+            _DeadlineHTTPSHandler(deadline),
+        )
         request = urllib.request.Request(
             self.url, headers={"Accept": "application/json", "User-Agent": "veowrap-webhooks"}
         )
+        timer = threading.Timer(self.timeout, deadline.expire)
+        timer.daemon = True
+        timer.start()
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 if response.status != 200:
                     raise OSError(f"HTTP {response.status}")
                 raw = response.read(MAX_JWKS_BYTES + 1)
+            if deadline.expired:
+                raise TimeoutError("the key set took longer than its timeout")
         except Exception as error:
             self._failed_at = time.monotonic()
+            kind = "TimeoutError" if deadline.expired else type(error).__name__
             raise WebhookVerificationError(
-                f"The key set at {self.url} could not be fetched ({type(error).__name__}).",
+                f"The key set at {self.url} could not be fetched ({kind}).",
                 check="keys",
                 hint="Check the JWKS URL and this host's network; the delivery will be retried.",
             ) from None
         finally:
+            timer.cancel()
+            deadline.close()
             self.fetches += 1
             self._fetched_at = time.monotonic()
         if len(raw) > MAX_JWKS_BYTES:
@@ -185,6 +200,88 @@ class JwksKeys:
             return key
 
 
+class _Deadline:
+    """The connections of one fetch, shut down together when its time is up.
+
+    Each is kept as a duplicate of its socket: TLS takes over (detaches) the original
+    socket object, while a shutdown through the duplicate still ends the shared connection,
+    handshake included.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+
+    def watch(self, sock: socket.socket) -> None:
+        copy = sock.dup()
+        with self._lock:
+            self._sockets.append(copy)
+            late = self.expired
+        if late:
+            _shut(copy)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def close(self) -> None:
+        """Closes the duplicates (the connections themselves are closed by their owners)."""
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            sock.close()
+
+
+def _shut(sock: socket.socket) -> None:
+    # shutdown (not close) wakes a read blocked in another thread.
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watched(cls: type[http.client.HTTPConnection], deadline: _Deadline) -> Any:
+    """``cls`` whose raw socket is handed to ``deadline`` as soon as it is connected.
+
+    Before any TLS handshake or proxy tunnel, so those are inside the deadline too.
+    """
+
+    class Connection(cls):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            connect: Any = self._create_connection  # type: ignore[has-type]
+
+            def create(*a: Any, **k: Any) -> socket.socket:
+                sock: socket.socket = connect(*a, **k)
+                deadline.watch(sock)
+                return sock
+
+            self._create_connection = create
+
+    return Connection
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_watched(http.client.HTTPConnection, self._deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        # The default TLS context (certificates verified), as urllib's own handler uses.
+        return self.do_open(_watched(http.client.HTTPSConnection, self._deadline), req)
+
+
 _KEYSETS: dict[str, JwksKeys] = {}
 _KEYSETS_LOCK = threading.Lock()
 
@@ -198,3 +295,16 @@ def keys_for(jwks: str | JwksKeys) -> JwksKeys:
         if found is None:
             found = _KEYSETS[jwks] = JwksKeys(jwks)
         return found
+
+
+def checked_jwks(jwks: object) -> str | JwksKeys | None:
+    """``jwks=`` checked up front: a key-set URL (:func:`rules.check_url`), a
+    :class:`JwksKeys`, or ``None``.
+
+    Raises:
+        RequestValidationError: Anything else, or a URL that is refused (shown with its
+            credentials masked).
+    """
+    if jwks is None or isinstance(jwks, JwksKeys):
+        return jwks
+    return rules.check_url("jwks", jwks, hint="Use webhooks.GOOGLE_JWKS_URL, or None.")

@@ -26,7 +26,7 @@ from veowrap._core.webhooks import (
     WebhookEvent,
     WebhookVerificationError,
 )
-from veowrap.webhooks._jwks import JwksKeys, keys_for, need
+from veowrap.webhooks._jwks import JwksKeys, checked_jwks, keys_for, need
 
 if TYPE_CHECKING:
     from jwt import PyJWK
@@ -69,10 +69,12 @@ def verify(
 
     Raises:
         WebhookVerificationError: Any check failed; ``error.check`` says which.
+        RequestValidationError: ``jwks`` or ``tolerance`` is not valid.
         UnsupportedCapabilityError: The ``webhooks`` extra is not installed.
     """
     tolerance = rules.check_tolerance(tolerance)
-    secrets = _secrets(secret)
+    jwks = checked_jwks(jwks)
+    secrets = rules.check_secrets(secret)
     if not secrets and jwks is None:
         raise WebhookVerificationError(
             "Nothing to verify with: give secret= (static webhooks) or jwks= (dynamic).",
@@ -83,16 +85,8 @@ def verify(
     delivery = rules.read_delivery(headers)
     clock = time.time() if now is None else now
     rules.check_timestamp(delivery.timestamp, clock, tolerance)
-    scheme = _check_signatures(delivery, raw, secrets, jwks, audience, tolerance)
-    return rules.parse_event(raw, delivery, scheme)
-
-
-def _secrets(secret: Secret | Sequence[Secret] | None) -> list[Secret]:
-    if secret is None:
-        return []
-    if isinstance(secret, str | bytes):
-        return [secret]
-    return list(secret)
+    scheme, replay_key = _check_signatures(delivery, raw, secrets, jwks, audience, tolerance, clock)
+    return rules.parse_event(raw, delivery, scheme, replay_key)
 
 
 def _check_signatures(
@@ -102,7 +96,9 @@ def _check_signatures(
     jwks: str | JwksKeys | None,
     audience: str | None,
     tolerance: float,
-) -> rules.Scheme:
+    now: float,
+) -> tuple[rules.Scheme, str | None]:
+    """The scheme of the entry that verified, and the JWT's replay key when it was a JWT."""
     content = rules.signed_content(delivery, body)
     kinds = {entry.scheme for entry in delivery.entries}
     checkable = [
@@ -119,14 +115,28 @@ def _check_signatures(
     # failed is never told, and one good entry is enough.
     v1 = [e for e in checkable if e.scheme == "v1"]
     if v1 and _any_hmac(v1, content, secrets, delivery, body):
-        return "v1"
+        return "v1", None
     v1a = [e for e in checkable if e.scheme == "v1a"]
     if v1a and jwks is not None and _any_ed25519(v1a, content, keys_for(jwks)):
-        return "v1a"
-    for entry in checkable:
-        if entry.scheme == "jwt" and jwks is not None:
-            _check_jwt(entry.value, body, keys_for(jwks), audience, tolerance)
-            return "jwt"
+        return "v1a", None
+    tokens = [e.value for e in checkable if e.scheme == "jwt"]
+    if tokens and jwks is not None:
+        keyset = keys_for(jwks)
+        refusal: WebhookVerificationError | None = None
+        for token in tokens:
+            # One good token suffices (a key rotation may put a stale one first); a key set
+            # that cannot be fetched fails them all alike.
+            try:
+                claims = _check_jwt(token, body, keyset, audience)
+                rules.check_token_times(claims, delivery.timestamp, now, tolerance)
+            except WebhookVerificationError as error:
+                if error.check == "keys":
+                    raise
+                refusal = refusal or error
+                continue
+            return "jwt", rules.token_replay_key(token, claims)
+        if refusal is not None:
+            raise refusal
     raise WebhookVerificationError(
         "No signature matched the body, id and timestamp.",
         check="signature",
@@ -208,9 +218,11 @@ def _ed25519_matches(signatures: list[bytes], content: bytes, keys: list[PyJWK])
 _JWT_ALGORITHMS = ("RS256", "EdDSA")
 
 
-def _check_jwt(
-    token: str, body: bytes, keyset: JwksKeys, audience: str | None, tolerance: float
-) -> None:
+def _check_jwt(token: str, body: bytes, keyset: JwksKeys, audience: str | None) -> dict[str, Any]:
+    """The claims of a JWT whose signature, algorithm, key and audience check out.
+
+    Its times are checked by the caller (``rules.check_token_times``, against ``now=``).
+    """
     jwt = need("jwt")
     try:
         header = jwt.get_unverified_header(token)
@@ -233,8 +245,13 @@ def _check_jwt(
             key=key,
             algorithms=list(_JWT_ALGORITHMS),
             audience=audience,
-            leeway=tolerance,
-            options={"verify_aud": audience is not None},
+            # Times are checked in ``rules.check_token_times`` against verify's clock.
+            options={
+                "verify_aud": audience is not None,
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
     except jwt.exceptions.InvalidAudienceError:
         raise WebhookVerificationError(
@@ -242,13 +259,12 @@ def _check_jwt(
             check="signature",
             hint="Pass the audience your webhook was configured with.",
         ) from None
-    except jwt.exceptions.ExpiredSignatureError:
-        raise WebhookVerificationError("The JWT has expired.", check="timestamp") from None
     except jwt.exceptions.PyJWTError as error:
         raise WebhookVerificationError(
             f"The JWT did not verify ({type(error).__name__}).", check="signature"
         ) from None
     _check_jwt_binding(claims, body)
+    return dict(claims)
 
 
 def _check_jwt_binding(claims: dict[str, Any], body: bytes) -> None:
