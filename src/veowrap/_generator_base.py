@@ -86,7 +86,8 @@ class BaseGenerator:
             credentials=credentials,
             require=self._flavour,
         )
-        self.model = model
+        # Checked like a request's model, so a bad id fails here rather than mid-submit.
+        self.model = None if model is None else validation.model_id("model", model)
         # None: a schedule per model, from its latency distribution (PollSchedule.adaptive()).
         self.poll_schedule = (
             PollSchedule.adaptive()

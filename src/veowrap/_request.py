@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from typing_extensions import Unpack
 
-from veowrap._core.validation import text_problem
+from veowrap._core import validation
 from veowrap._errors import RequestValidationError
 from veowrap._media import ImageInput, VideoInput
 
@@ -35,8 +35,6 @@ PersonGeneration = Literal["allow_all", "allow_adult", "dont_allow"]
 MaskMode = Literal["insert", "remove", "remove_static", "outpaint"]
 CompressionQuality = Literal["optimized", "lossless"]
 ResizeMode = Literal["crop", "pad"]
-
-_MAX_PROMPT_CHARS = 8_000  # Veo counts 1,024 tokens; the catalog checks tokens per model.
 
 
 class _Frozen(BaseModel):
@@ -134,7 +132,8 @@ class VideoRequest(_Frozen):
 
     image: ImageInput | None = None
     last_frame: ImageInput | None = None
-    reference_images: tuple[ReferenceImage, ...] = Field(default=(), max_length=3)
+    # No count limit here: how many a model takes is the catalog's rule, graded per model.
+    reference_images: tuple[ReferenceImage, ...] = ()
     video: VideoInput | None = None
     mask: VideoMask | None = None
 
@@ -153,21 +152,25 @@ class VideoRequest(_Frozen):
         if value is not None:
             if not value.strip():
                 raise ValueError("must not be blank")
-            problem = text_problem(value)
+            problem = validation.text_problem(value)
             if problem is not None:
                 raise ValueError(f"cannot be sent: {problem}")
-            if len(value) > _MAX_PROMPT_CHARS:
-                raise ValueError(f"is {len(value):,} characters; at most {_MAX_PROMPT_CHARS:,}")
+            # Only a structural cap against absurd input: each model's prompt limit is the
+            # catalog's (prompt_max_tokens), graded, so an undocumented one warns and sends.
+            most = validation.MAX_PROMPT_CHARS
+            if len(value) > most:
+                raise ValueError(f"is {len(value):,} characters; at most {most:,}")
         return value
 
     @field_validator("model")
     @classmethod
     def _model(cls, value: str | None) -> str | None:
-        if value is not None:
-            value = value.removeprefix("models/")
-            if not value or any(c.isspace() or c == "/" for c in value):
-                raise ValueError("a model id has no spaces or slashes, e.g. 'veo-3.1-generate-001'")
-        return value
+        if value is None:
+            return None
+        try:
+            return validation.model_id("model", value)
+        except RequestValidationError as error:
+            raise _Combination(error) from None
 
     @field_validator("output_gcs_uri")
     @classmethod
@@ -180,9 +183,15 @@ class VideoRequest(_Frozen):
     @classmethod
     def _labels(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         for key in value or {}:
-            if not key or len(key) > 63 or not key[0].islower():
-                raise ValueError(
-                    f"label key {key!r} must start with a lower-case letter, 1-63 characters"
+            problem = validation.label_key_problem(key)
+            if problem is not None:
+                raise _combo(
+                    "labels",
+                    value,
+                    validation.LABEL_KEY_ALLOWED,
+                    reason=f"the key {key!r}: {problem}",
+                    hint="Google Cloud label keys use lower-case letters, digits, '_' and '-', "
+                    "e.g. 'team'.",
                 )
         return value
 
@@ -246,9 +255,11 @@ class VideoRequest(_Frozen):
         return f"VideoRequest({fields})"
 
 
-def _combo(field: str, value: Any, allowed: str, *, hint: str | None = None) -> ValueError:
+def _combo(
+    field: str, value: Any, allowed: str, *, hint: str | None = None, reason: str | None = None
+) -> ValueError:
     # Raised inside a validator, so pydantic wraps it; _to_request_error unwraps the original.
-    return _Combination(RequestValidationError(field, value, allowed, hint=hint))
+    return _Combination(RequestValidationError(field, value, allowed, hint=hint, reason=reason))
 
 
 class _Combination(ValueError):

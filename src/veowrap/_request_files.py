@@ -50,7 +50,8 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 """The largest request file read (32 MiB: about 50,000 requests with long prompts)."""
 
 MAX_LINE_CHARS = 1024 * 1024
-"""The longest line read (1 MiB); a prompt is at most 8,000 characters."""
+"""The longest line read (1 MiB), against a binary file read as lines: far above Veo's
+documented prompt limit (1,024 tokens). Models' own limits are the catalog's."""
 
 MAX_KEY_CHARS = validation.MAX_KEY_CHARS
 """The longest ``key``: it becomes a file name, and file systems allow 255 bytes."""
@@ -110,7 +111,7 @@ def read_request_file(path: str | PathLike[str]) -> list[FileRequest]:
                 line,
                 f"lines of at most {MAX_LINE_CHARS:,} characters",
                 reason=f"the line has {len(line):,} characters",
-                hint="Shorten that line; a prompt is at most 8,000 characters.",
+                hint="Shorten that line, or build a longer request in Python (VideoRequest).",
             )
     is_csv = path.suffix.lower() == ".csv"
     rows = list(_csv_rows(text, lines, name) if is_csv else _jsonl_rows(lines, name))

@@ -145,12 +145,6 @@ def test_c_shut_down_models_name_a_successor() -> None:
 # -- hard caps outside the catalog ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: VideoRequest caps reference_images at 3 for every model, so Gemini Omni's "
-    "4 or 5 reference images (catalog: 'up to 5', from Google's notebook) are refused before "
-    "the catalog is even consulted",
-)
 @pytest.mark.parametrize("count", [4, 5])
 @pytest.mark.parametrize("platform", ["gemini", "vertex"])
 def test_c_omni_takes_up_to_five_reference_images(count: int, platform: Any) -> None:
@@ -158,23 +152,12 @@ def test_c_omni_takes_up_to_five_reference_images(count: int, platform: Any) -> 
     check_request(request, OMNI, platform)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: the Omni reference-image limit is graded reported (sources conflict: 3, 5 or "
-    "6 for 1.2), so 6 must warn and send; VideoRequest's fixed cap of 3 refuses it",
-)
 def test_c_reported_reference_limit_warns_and_sends() -> None:
     request = VideoRequest(prompt="a kite", reference_images=[PNG] * 6)
     notes = check_request(request, OMNI, "gemini")
     assert any("Source:" in n for n in notes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: VideoRequest refuses prompts over 8,000 characters for every model; "
-    "Gemini Omni's prompt limit is 'no limit known' (reported), so a long Omni prompt is "
-    "refused by no catalog rule and no source",
-)
 def test_c_omni_long_prompt_is_not_refused_without_a_rule() -> None:
     prompt = "A slow pan across a harbour at dawn, gulls circling above. " * 160  # ~9,400 chars
     request = VideoRequest(prompt=prompt)
@@ -196,12 +179,6 @@ def test_c_models_prefix_is_checked_like_the_bare_id(emu: VeoEmulator, model: st
     assert emu.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: on Vertex AI, google-genai accepts 'publishers/google/models/ID' and full "
-    "'projects/.../publishers/google/models/ID' names (t_model passes them through) and the "
-    "catalog strips publisher prefixes, but VideoRequest refuses any slash after 'models/'",
-)
 @pytest.mark.parametrize(
     "model",
     [
@@ -215,12 +192,6 @@ def test_c_vertex_publisher_model_names_are_accepted(emu: VeoEmulator, model: st
     assert handle.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: a model id with '?' (or '&', '..') passes VideoRequest; google-genai's "
-    "ValueError then surfaces as ServiceUnavailableError (a TransientError, hint 'Check the "
-    "network') instead of a RequestValidationError",
-)
 @pytest.mark.parametrize("model", [VEO + "?alt=media", VEO + "&x=1", "veo-3.1..generate-001"])
 def test_c_model_ids_google_genai_rejects_get_a_validation_error(
     emu: VeoEmulator, model: str
@@ -246,11 +217,6 @@ def test_c_did_you_mean_names_the_intended_model(typo: str, meant: str) -> None:
     assert "not in veowrap's catalog" in note and repr(meant) in note
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: did-you-mean is case-sensitive: 'VEO-3.1-GENERATE-001' gets no suggestion "
-    "at all (difflib over the raw spelling)",
-)
 def test_c_did_you_mean_survives_letter_case() -> None:
     (note,) = check_request(VideoRequest(prompt="a kite"), "VEO-3.1-GENERATE-001", "vertex")
     assert repr(VEO) in note
@@ -264,11 +230,5 @@ def test_c_nonsense_model_ids_are_refused_before_any_request(emu: VeoEmulator, m
     assert emu.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: Google Cloud label keys 'must start with a lowercase letter or international "
-    "character'; VideoRequest refuses keys that start with an international character "
-    "that has no case (e.g. CJK)",
-)
 def test_c_label_keys_starting_with_international_characters_are_accepted() -> None:
     VideoRequest(prompt="a kite", labels={"日本_team": "v", "équipe": "v"})

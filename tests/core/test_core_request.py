@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from veowrap._catalog import load_catalog
+from veowrap._core.validation import MAX_PROMPT_CHARS
 from veowrap._errors import RequestValidationError
 from veowrap._media import Image, Video, sniff_mime_type
 from veowrap._request import ReferenceImage, VideoMask, VideoRequest, Webhook
@@ -42,6 +43,14 @@ GOOD: list[tuple[str, dict[str, Any], str, Any]] = [
     ("model", {"model": "veo-3.1-generate-001"}, "model", "veo-3.1-generate-001"),
     ("model-prefix-dropped", {"model": "models/veo-3.0-generate-preview"},
      "model", "veo-3.0-generate-preview"),
+    ("model-publisher-prefix-dropped", {"model": "publishers/google/models/veo-3.1-generate-001"},
+     "model", "veo-3.1-generate-001"),
+    ("model-full-vertex-name-kept",
+     {"model": "projects/p-1/locations/us-central1/publishers/google/models/veo-3.1-generate-001"},
+     "model", "projects/p-1/locations/us-central1/publishers/google/models/veo-3.1-generate-001"),
+    ("prompt-over-veo-limit", {"prompt": "x" * 9000}, "prompt", "x" * 9000),
+    ("label-cjk", {"labels": {"日本_team": "v"}}, "labels", {"日本_team": "v"}),
+    ("label-accent", {"labels": {"équipe": "v"}}, "labels", {"équipe": "v"}),
     ("one-video", {"number_of_videos": 1}, "number_of_videos", 1),
     ("four-videos", {"number_of_videos": 4}, "number_of_videos", 4),
     ("duration-min", {"duration_seconds": 1}, "duration_seconds", 1),
@@ -99,6 +108,18 @@ def test_good_values(kwargs: dict[str, Any], attribute: str, expected: Any) -> N
     assert getattr(build(**kwargs), attribute) == expected
 
 
+def test_reference_image_counts_are_left_to_the_catalog() -> None:
+    # How many a model takes is a graded catalog rule (Veo: 3, documented; Omni: 5, reported),
+    # so the request itself takes any count.
+    request = build(reference_images=[PNG] * 7)
+    assert len(request.reference_images) == 7
+    catalog = load_catalog()
+    with pytest.raises(RequestValidationError, match="at most 3"):
+        catalog.check_request(build(reference_images=[PNG] * 4), "veo-3.1-generate-001", "vertex")
+    (note,) = catalog.check_request(request, "gemini-omni-1.2-flash", "gemini")
+    assert "at most 5" in note and "Source:" in note and "sent" in note
+
+
 def test_defaults_are_unset() -> None:
     request = VideoRequest(prompt="x")
     assert request.aspect_ratio is None
@@ -112,12 +133,21 @@ def test_defaults_are_unset() -> None:
 BAD: list[tuple[str, dict[str, Any], str, Any, str]] = [
     ("blank-prompt", {"prompt": ""}, "prompt", "", "must not be blank"),
     ("whitespace-prompt", {"prompt": "  \n\t"}, "prompt", "  \n\t", "must not be blank"),
-    ("long-prompt", {"prompt": "x" * 8001}, "prompt", "x" * 8001, "at most 8,000"),
+    ("absurd-prompt", {"prompt": "x" * (MAX_PROMPT_CHARS + 1)}, "prompt",
+     "x" * (MAX_PROMPT_CHARS + 1), "at most 10,000,000"),
     ("prompt-not-text", {"prompt": 5}, "prompt", 5, "valid string"),
     ("blank-negative-prompt", {"negative_prompt": " "}, "negative_prompt", " ", "blank"),
-    ("model-with-space", {"model": "veo 3"}, "model", "veo 3", "no spaces or slashes"),
-    ("model-with-slash", {"model": "a/b"}, "model", "a/b", "no spaces or slashes"),
-    ("model-only-prefix", {"model": "models/"}, "model", "models/", "no spaces or slashes"),
+    ("model-with-space", {"model": "veo 3"}, "model", "veo 3", "holds the character ' '"),
+    ("model-with-slash", {"model": "a/b"}, "model", "a/b", "has a '/' outside"),
+    ("model-only-prefix", {"model": "models/"}, "model", "models/", "it is empty"),
+    ("model-other-publisher", {"model": "publishers/acme/models/x"}, "model",
+     "publishers/acme/models/x", "has a '/' outside"),
+    ("model-query", {"model": "veo-3.1-generate-001?alt=media"}, "model",
+     "veo-3.1-generate-001?alt=media", "holds the character '?'"),
+    ("model-dot-dot", {"model": "veo-3.1..generate-001"}, "model", "veo-3.1..generate-001",
+     "holds '..'"),
+    ("model-empty-project", {"model": "projects//locations/l/publishers/google/models/m"},
+     "model", "projects//locations/l/publishers/google/models/m", "has a '/' outside"),
     ("zero-videos", {"number_of_videos": 0}, "number_of_videos", 0,
      "Allowed: a value greater than or equal to 1"),
     ("five-videos", {"number_of_videos": 5}, "number_of_videos", 5,
@@ -148,6 +178,9 @@ BAD: list[tuple[str, dict[str, Any], str, Any, str]] = [
     ("label-upper", {"labels": {"Team": "a"}}, "labels", {"Team": "a"}, "lower-case letter"),
     ("label-empty", {"labels": {"": "a"}}, "labels", {"": "a"}, "1-63 characters"),
     ("label-digit", {"labels": {"9a": "a"}}, "labels", {"9a": "a"}, "lower-case letter"),
+    ("label-upper-accent", {"labels": {"Équipe": "a"}}, "labels", {"Équipe": "a"},
+     "international character"),
+    ("label-underscore", {"labels": {"_a": "a"}}, "labels", {"_a": "a"}, "starts with '_'"),
     ("label-64", {"labels": {"a" * 64: "a"}}, "labels", {"a" * 64: "a"}, "1-63 characters"),
     ("label-value-not-text", {"labels": {"a": 1}}, "labels.a", 1, "valid string"),
     ("webhook-http", {"webhook": "http://example.com/h"}, "webhook.uris", ("http://example.com/h",),
@@ -168,8 +201,6 @@ BAD: list[tuple[str, dict[str, Any], str, Any, str]] = [
      "cannot tell the video's type"),
     ("video-image-mime", {"video": {"data": MP4, "mime_type": "image/png"}}, "video",
      {"data": MP4, "mime_type": "image/png"}, "not one of video/mp4"),
-    ("four-references", {"reference_images": [PNG] * 4}, "reference_images", [PNG] * 4,
-     "Allowed: at most 3 items"),
     ("references-as-text", {"reference_images": "cat.png"}, "reference_images", "cat.png",
      "valid tuple"),
     ("unknown-field", {"promt": "a fox"}, "promt", "a fox", "unknown field"),
@@ -193,9 +224,9 @@ def test_bad_values(kwargs: dict[str, Any], field: str, value: Any, words: str) 
 
 def test_long_values_are_shortened_in_messages() -> None:
     with pytest.raises(RequestValidationError) as caught:
-        build(prompt="x" * 8001)
+        build(prompt="x" * (MAX_PROMPT_CHARS + 1))
     assert len(caught.value.message) < 300
-    assert len(caught.value.value) == 8001, "the attribute keeps the whole value"
+    assert len(caught.value.value) == MAX_PROMPT_CHARS + 1, "the attribute keeps the whole value"
 
 
 @pytest.mark.parametrize(

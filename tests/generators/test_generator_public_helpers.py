@@ -35,6 +35,18 @@ def test_validate_refuses_what_submit_would(fields: dict[str, object], field: st
     assert caught.value.field == field
 
 
+@pytest.mark.parametrize("model", [MODEL + "?alt=media", "veo-3.1..generate-001", "a b"])
+def test_a_generators_model_is_checked_like_a_requests(model: str) -> None:
+    # google-genai would refuse these mid-submit with a ValueError (read as a network failure).
+    with pytest.raises(veowrap.RequestValidationError) as caught:
+        _gen(model=model)
+    assert caught.value.field == "model"
+
+
+def test_a_generators_publisher_model_name_is_normalised() -> None:
+    assert _gen(model="publishers/google/models/" + MODEL).model == MODEL
+
+
 def test_check_budget_uses_the_generator_limit_by_default() -> None:
     gen = _gen(model=MODEL, max_cost_usd=1.0)
     request = veowrap.VideoRequest(prompt="x", duration_seconds=8)

@@ -191,7 +191,8 @@ def _input_violations(request: VideoRequest, caps: ModelCapabilities) -> list[Vi
                     )
                 )
         for kind, most in refs.types.items():
-            if types.count(kind) > most:
+            # A per-type limit as high as the overall one breaks only with it: say it once.
+            if types.count(kind) > most and most < refs.max_count:
                 found.append(
                     Violation(
                         "reference_images",

@@ -377,7 +377,10 @@ class Catalog(_Data):
             >>> load_catalog().closest_ids("veo-3.1-generate-01")[0]
             'veo-3.1-generate-001'
         """
-        return difflib.get_close_matches(_bare(model), list(self._index()), n=count, cutoff=0.6)
+        # Ids are lower case; compare spellings without case so 'VEO-3.1-…' still finds one.
+        names = {name.lower(): name for name in self._index()}
+        close = difflib.get_close_matches(_bare(model).lower(), list(names), n=count, cutoff=0.6)
+        return [names[name] for name in close]
 
     def capabilities(self, model: str, platform: Platform) -> ModelCapabilities | None:
         """A model's capabilities on ``platform``, or ``None`` if the catalog has none."""

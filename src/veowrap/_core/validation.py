@@ -16,16 +16,21 @@ import math
 import numbers
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from veowrap._errors import RequestValidationError
 
 __all__ = [
+    "LABEL_KEY_ALLOWED",
+    "LABEL_KEY_MAX_CHARS",
     "MAX_KEY_CHARS",
     "MAX_OPERATION_NAME_CHARS",
+    "MAX_PROMPT_CHARS",
     "MAX_SECONDS",
     "MAX_VIDEOS",
+    "MODEL_ID_ALLOWED",
     "OPERATION_NAME_ALLOWED",
     "batch_key",
     "batch_options",
@@ -33,6 +38,9 @@ __all__ = [
     "batch_settings",
     "dollars",
     "fraction",
+    "label_key_problem",
+    "model_id",
+    "model_id_problem",
     "number",
     "operation_name",
     "operation_name_problem",
@@ -61,6 +69,12 @@ OPERATION_NAME_ALLOWED = (
     "'projects/P/locations/L/publishers/google/models/M/operations/ID' (Vertex AI), "
     "an interaction id, or a handle's JSON"
 )
+
+MAX_PROMPT_CHARS = 10_000_000
+"""A structural cap on a prompt's length, against absurd input (a file read by mistake), not a
+model's limit: those live in the catalog per model, with a source and a grade (Veo documents
+1,024 tokens on the Gemini API). It is far above anything a Google model reads: the largest
+Gemini context is 1,048,576 tokens, about 4 million characters."""
 
 # RFC 3986 "unreserved" characters: a segment made of these means the same thing in every URL
 # it is put into; no '?', '#', '%', ':', space or control character can change the request.
@@ -440,6 +454,100 @@ def operation_name(field: str, name: Any, *, hint: str | None = None) -> str:
         )
     assert isinstance(name, str)
     return name
+
+
+MODEL_ID_ALLOWED = (
+    "a model id such as 'veo-3.1-generate-001', optionally as 'models/ID', "
+    "'publishers/google/models/ID' or "
+    "'projects/P/locations/L/publishers/google/models/ID' (Vertex AI)"
+)
+
+# The resource names google-genai passes through as they are (t_model): a publisher model
+# name, with or without the project and location it lives in.
+_PUBLISHER_NAME = re.compile(
+    r"(?:projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/)?"
+    r"publishers/google/models/(?P<id>[^/]+)"
+)
+
+
+def model_id_problem(model: Any) -> str | None:
+    """Why ``model`` cannot name a model in a request, or ``None`` if it can.
+
+    A model id ends up in a URL path, so each segment must be plain (letters, digits, ``.``,
+    ``_``, ``~``, ``-``); ``..`` anywhere is refused because google-genai refuses it (with a
+    ``ValueError`` that would otherwise surface mid-submit), as it refuses ``?`` and ``&``.
+    """
+    if not isinstance(model, str):
+        return f"it is {_a(model)}, not a string"
+    bare = model.removeprefix("models/")
+    match = _PUBLISHER_NAME.fullmatch(bare)
+    segments = [s for s in match.groups() if s is not None] if match else bare.split("/")
+    if match is None and len(segments) > 1:
+        return "it has a '/' outside a 'models/' or 'publishers/google/models/' prefix"
+    for segment in segments:
+        if not segment:
+            return "it is empty"
+        if not _SEGMENT.fullmatch(segment):
+            bad = next(c for c in segment if not _SEGMENT.fullmatch(c))
+            return f"it holds the character {bad!r}"
+    if ".." in model:
+        return "it holds '..'"
+    return None
+
+
+def model_id(field: str, model: Any) -> str:
+    """A model id, normalised: ``models/`` and ``publishers/google/models/`` prefixes dropped.
+
+    Both prefixes say nothing the platform does not add back (google-genai prefixes a bare id
+    with ``models/`` on the Gemini API and ``publishers/google/models/`` on Vertex AI). A full
+    ``projects/P/locations/L/publishers/google/models/ID`` name is kept as given: its project
+    and location may differ from the client's.
+
+    Raises:
+        RequestValidationError: See :func:`model_id_problem`.
+
+    Example:
+        >>> model_id("model", "publishers/google/models/veo-3.1-generate-001")
+        'veo-3.1-generate-001'
+    """
+    problem = model_id_problem(model)
+    if problem is not None:
+        raise RequestValidationError(
+            field,
+            model,
+            MODEL_ID_ALLOWED,
+            reason=problem,
+            hint="Copy the id from docs/models.md or `veowrap models`.",
+        )
+    assert isinstance(model, str)
+    bare = model.removeprefix("models/")
+    if bare.startswith("publishers/"):
+        return bare.removeprefix("publishers/google/models/")
+    return bare
+
+
+LABEL_KEY_MAX_CHARS = 63
+LABEL_KEY_ALLOWED = (
+    "a label key of 1-63 characters starting with a lower-case letter or an international character"
+)
+
+
+def label_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a Google Cloud label key, or ``None`` if it can.
+
+    Google: "Keys must start with a lowercase letter or international character", 1 to 63
+    characters (https://cloud.google.com/resource-manager/docs/creating-managing-labels,
+    "Requirements for labels"); the APIs spell it ``[\\p{Ll}\\p{Lo}]…``: a lower-case letter
+    (``é``) or a letter without case (``日``). Only the first character and the length are
+    checked: the service judges the rest.
+    """
+    if not key:
+        return "it is empty"
+    if len(key) > LABEL_KEY_MAX_CHARS:
+        return f"it is {len(key)} characters long"
+    if unicodedata.category(key[0]) not in ("Ll", "Lo"):
+        return f"it starts with {key[0]!r}"
+    return None
 
 
 def _name(field: str) -> str:
