@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, LiteralString, TypeVar
 
+from veowrap._core import dsn as dsn_rules
 from veowrap._core.batch_rules import Owner, Write
 from veowrap._core.pacing import Pacer
 from veowrap._errors import JournalError, RequestValidationError
@@ -45,6 +46,7 @@ from veowrap._journal import (
     _process_gone,
     _start_token,
 )
+from veowrap._redact import redact, register_secrets
 
 if TYPE_CHECKING:
     import psycopg
@@ -141,6 +143,8 @@ class PostgresJournal:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         quota: str = "default",
     ) -> None:
+        # First of all: whatever fails below, no message may show the password.
+        register_secrets(dsn_rules.passwords(dsn) if isinstance(dsn, str) else ())
         if not isinstance(batch, str) or not batch.strip() or len(batch) > 200:
             raise RequestValidationError(
                 "batch",
@@ -154,6 +158,15 @@ class PostgresJournal:
         self.lock_timeout = lock_timeout
         self.path = f"{_redact(pg, dsn)}#{batch}"
         self._psycopg = pg
+        unreadable = _unreadable(pg, dsn)
+        if unreadable is not None:
+            # libpq's own parse error quotes the URL or the password's token: never shown.
+            raise JournalError(
+                f"The journal URL {dsn_rules.mask(dsn, dsn)!r} cannot be read: {unreadable}.",
+                path=self.path,
+                hint="Write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with special "
+                "characters in the password URL-encoded (% as %25, @ as %40, / as %2F).",
+            )
         self._lock = threading.RLock()
         self._closed = False
         self._dsn = dsn
@@ -607,9 +620,13 @@ class PostgresJournal:
             claims=int(claims or 0),
         )
 
+    def _said(self, error: Exception) -> str:
+        """The first line of a driver error, without the password (in any form)."""
+        return redact(dsn_rules.mask(_first_line(error), self._dsn))
+
     def _unreachable(self, error: Exception) -> JournalError:
         return JournalError(
-            f"The journal {self.path!r} cannot be reached: {_first_line(error)}.",
+            f"The journal {self.path!r} cannot be reached: {self._said(error)}.",
             path=self.path,
             hint="Check that the server runs and the URL (host, port, database, user) is right.",
         )
@@ -618,14 +635,14 @@ class PostgresJournal:
         if _gone(self._psycopg, error):
             return JournalError(
                 f"The journal {self.path!r} stopped answering for more than "
-                f"{self.lock_timeout:g} s: {_first_line(error)}.",
+                f"{self.lock_timeout:g} s: {self._said(error)}.",
                 path=self.path,
                 hint="Bring the server back, then rerun the same command: the batch resumes "
                 "where it stopped.",
             )
         code = getattr(error, "sqlstate", None) or type(error).__name__
         return JournalError(
-            f"The journal {self.path!r} failed ({code}): {_first_line(error)}.",
+            f"The journal {self.path!r} failed ({code}): {self._said(error)}.",
             path=self.path,
             hint="Check the database and this user's rights on the veowrap_* tables.",
         )
@@ -722,4 +739,21 @@ def _redact(psycopg: Any, dsn: str) -> str:
         return "postgresql://(unparsable URL)"
     user = f"{parts['user']}@" if parts.get("user") else ""
     port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+    shown = f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+    # A mistyped URL (a raw '/' in the password) puts part of the password in the host or
+    # database libpq reads: mask every reading of it but libpq's (never shown as such).
+    for secret in dsn_rules.passwords(dsn):
+        if secret != parts.get("password"):
+            shown = shown.replace(secret, "***")
+    return shown
+
+
+def _unreadable(psycopg: Any, dsn: str) -> str | None:
+    """Why ``dsn`` cannot be parsed, in veowrap's words (libpq's quote the password)."""
+    found = dsn_rules.problem(dsn)
+    if found is None:
+        try:
+            psycopg.conninfo.conninfo_to_dict(dsn)
+        except psycopg.Error:
+            found = "libpq cannot parse it (its message is not shown: it quotes the password)"
+    return found
