@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -170,11 +171,12 @@ class PostgresJournal:
         self._lock = threading.RLock()
         self._closed = False
         self._dsn = dsn
-        self._kwargs: dict[str, Any] = {
-            "autocommit": True,
-            "options": f"-c lock_timeout={int(lock_timeout * 1000)}",
-            "connect_timeout": max(1, round(lock_timeout)),
-        }
+        self._call_seconds = _call_seconds(lock_timeout)
+        self._watchdog = _Watchdog()
+        # When the connection was lost (and not regained), and when connecting last failed.
+        self._lost_at: float | None = None
+        self._refused_at: float | None = None
+        self._kwargs = _connect_options(lock_timeout)
         deadline, delay = time.monotonic() + lock_timeout, 0.05
         while True:
             try:
@@ -189,7 +191,7 @@ class PostgresJournal:
                 delay = min(delay * 2, 1.0)
         self._db: psycopg.Connection[Any] | None = first
         try:
-            self._migrate(first)
+            self._bounded(first, self._migrate)
         except BaseException:
             self.close()
             raise
@@ -501,6 +503,7 @@ class PostgresJournal:
                 with contextlib.suppress(Exception):
                     self._db.close()
                 self._db = None
+            self._watchdog.stop()
 
     def __repr__(self) -> str:
         return f"PostgresJournal({self.path!r})"
@@ -556,15 +559,26 @@ class PostgresJournal:
                         path=self.path,
                         hint="Open it again with veowrap.open_journal(dsn, batch=...).",
                     )
+                db = self._db
+                connecting = db is None or db.closed
+                if connecting and _hopeless(
+                    time.monotonic(), deadline, self._lost_at, self._refused_at, self.lock_timeout
+                ):
+                    raise self._stopped_answering()
                 try:
-                    db = self._db
                     if db is None or db.closed:
                         db = self._db = pg.connect(self._dsn, **self._kwargs)
-                    with db.transaction():
-                        return work(db)
+                        self._lost_at = self._refused_at = None
+                        connecting = False
+                    return self._bounded(db, lambda bound: self._transaction(bound, work))
                 except pg.Error as error:
                     if not _gone(pg, error):
                         raise self._failed(error) from None
+                    now = time.monotonic()
+                    if connecting:
+                        self._refused_at = now
+                    if self._lost_at is None:
+                        self._lost_at = now
                     # One connection per journal: drop the broken one, connect again below.
                     if self._db is not None:
                         with contextlib.suppress(Exception):
@@ -574,6 +588,38 @@ class PostgresJournal:
                         raise self._failed(error) from None
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
+
+    @staticmethod
+    def _transaction(
+        db: psycopg.Connection[Any], work: Callable[[psycopg.Connection[Any]], T]
+    ) -> T:
+        with db.transaction():
+            return work(db)
+
+    def _bounded(
+        self, db: psycopg.Connection[Any], call: Callable[[psycopg.Connection[Any]], T]
+    ) -> T:
+        """Runs ``call`` on ``db``; past its deadline the connection is cut (then ``call``
+        fails as on a lost connection).
+
+        The server's ``statement_timeout`` and ``lock_timeout`` end a slow statement, but not a
+        server (or network) that stopped answering altogether: a unix socket has no
+        keepalives, and TCP's notice a dead peer only after minutes.
+        """
+        self._watchdog.arm(time.monotonic() + self._call_seconds, db.fileno())
+        try:
+            return call(db)
+        finally:
+            self._watchdog.disarm()
+
+    def _stopped_answering(self) -> JournalError:
+        return JournalError(
+            f"The journal {self.path!r} stopped answering for more than "
+            f"{self.lock_timeout:g} s: its connection was lost and not regained.",
+            path=self.path,
+            hint="Bring the server back, then rerun the same command: the batch resumes "
+            "where it stopped.",
+        )
 
     def _apply(
         self,
@@ -696,6 +742,120 @@ class SharedPacer:
     def succeeded(self) -> None:
         """Reports an accepted create; the shared rate recovers at the next booking."""
         self._successes += 1
+
+
+def _hopeless(
+    now: float,
+    deadline: float,
+    lost_at: float | None,
+    refused_at: float | None,
+    lock_timeout: float,
+) -> bool:
+    """Whether a call that needs a new connection should fail without trying to connect.
+
+    Connecting to a server that stopped answering takes libpq's ``connect_timeout`` (2 s at
+    least), and a worker that is stopping makes several calls in a row: each trying again
+    would hold the worker that long more. So a call fails at once when its own deadline has
+    passed (it waited for another call that lost the connection), or when the server has
+    been gone for more than ``lock_timeout`` and a connection failed less than
+    ``lock_timeout`` ago; after that, a call tries again (a server that came back is used).
+    """
+    if now >= deadline:
+        return True
+    if lost_at is None or refused_at is None:
+        return False
+    return now - lost_at >= lock_timeout and now - refused_at < lock_timeout
+
+
+def _call_seconds(lock_timeout: float) -> float:
+    """How long one transaction may take before its connection is cut: the server's
+    ``statement_timeout`` (twice ``lock_timeout``: a statement may wait for a lock, then run)
+    and a margin for the server's own answer to reach this process."""
+    return 2 * lock_timeout + max(1.0, lock_timeout / 2)
+
+
+def _connect_options(lock_timeout: float) -> dict[str, Any]:
+    """The connection's settings: every wait bounded, on the server and on the wire."""
+    lock_ms = max(1, int(lock_timeout * 1000))
+    # The server ends lock waits (lock_not_available, reported as JournalError), statements
+    # and transactions left open by a client that hung, so none holds rows for ever.
+    options = (
+        f"-c lock_timeout={lock_ms} -c statement_timeout={2 * lock_ms} "
+        f"-c idle_in_transaction_session_timeout={4 * lock_ms}"
+    )
+    # TCP keepalives notice a peer that vanished (a partition) on an idle connection;
+    # a unix socket ignores them, and the watchdog (_Watchdog) covers both.
+    idle = max(1, round(lock_timeout / 2))
+    return {
+        "autocommit": True,
+        "options": options,
+        "connect_timeout": max(1, round(lock_timeout)),
+        "keepalives": 1,
+        "keepalives_idle": idle,
+        "keepalives_interval": idle,
+        "keepalives_count": 3,
+    }
+
+
+class _Watchdog:
+    """Cuts the connection of a database call that outlived its deadline.
+
+    One daemon thread per journal, started on first use. Shutting the socket down wakes the
+    driver, which is waiting on it, with a lost connection: the call fails (and is retried
+    within ``lock_timeout``) instead of waiting for a server that may never answer. The cut is
+    made under the watchdog's lock, and ``disarm`` takes it: once a call is disarmed its socket
+    is never touched again (its descriptor may be reused by then).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: tuple[float, int] | None = None
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def arm(self, deadline: float, fd: int) -> None:
+        with self._cond:
+            self._armed = (deadline, fd)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="veowrap-journal-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._armed = None
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped, self._armed = True, None
+            self._cond.notify()
+
+    def _watch(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                if self._armed is None:
+                    self._cond.wait()
+                    continue
+                deadline, fd = self._armed
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                self._armed = None
+                _cut(fd)
+
+
+def _cut(fd: int) -> None:
+    """Shuts a connection's socket down, both ways, without closing its descriptor (the
+    driver owns it): the driver's next read sees the end of the stream."""
+    with contextlib.suppress(OSError):
+        probe = socket.socket(fileno=os.dup(fd))
+        try:
+            probe.shutdown(socket.SHUT_RDWR)
+        finally:
+            probe.close()
 
 
 def _json(value: object) -> str | None:
