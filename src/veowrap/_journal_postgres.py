@@ -515,21 +515,22 @@ class PostgresJournal:
             raise self._failed(error) from None
 
     def _migrate_in(self, db: psycopg.Connection[Any]) -> None:
+        # Plain reads first: a database at this version needs no CREATE right, so workers may
+        # run as a user granted only SELECT/INSERT/UPDATE/DELETE on the tables (the docs' rights;
+        # PostgreSQL 15 no longer grants CREATE on the public schema to everyone).
+        with db.transaction():
+            version = self._schema_version(db)
+        if version == SCHEMA_VERSION:
+            return
+        self._check_not_newer(version)
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             db.execute(
                 "CREATE TABLE IF NOT EXISTS veowrap_schema (only_row boolean PRIMARY KEY "
                 "DEFAULT true CHECK (only_row), version integer NOT NULL)"
             )
-            row = db.execute("SELECT version FROM veowrap_schema").fetchone()
-            version = 0 if row is None else int(row[0])
-            if version > SCHEMA_VERSION:
-                raise JournalError(
-                    f"The journal {self.path!r} was migrated by a newer veowrap (schema version "
-                    f"{version}; this veowrap reads up to {SCHEMA_VERSION}).",
-                    path=self.path,
-                    hint="Upgrade veowrap on this worker to the version the other workers run.",
-                )
+            version = self._schema_version(db)  # again: another worker may have migrated
+            self._check_not_newer(version)
             for target, statements in MIGRATIONS:
                 if target > version:
                     for statement in statements:
@@ -538,6 +539,24 @@ class PostgresJournal:
                 "INSERT INTO veowrap_schema (version) VALUES (%s) "
                 "ON CONFLICT (only_row) DO UPDATE SET version = EXCLUDED.version",
                 (SCHEMA_VERSION,),
+            )
+
+    @staticmethod
+    def _schema_version(db: psycopg.Connection[Any]) -> int:
+        """The schema's version (0: no schema yet), read without any right to create."""
+        found = db.execute("SELECT to_regclass('veowrap_schema') IS NOT NULL").fetchone()
+        if found is None or not found[0]:
+            return 0
+        row = db.execute("SELECT version FROM veowrap_schema").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _check_not_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"The journal {self.path!r} was migrated by a newer veowrap (schema version "
+                f"{version}; this veowrap reads up to {SCHEMA_VERSION}).",
+                path=self.path,
+                hint="Upgrade veowrap on this worker to the version the other workers run.",
             )
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:

@@ -168,13 +168,6 @@ def test_user_without_create_on_a_fresh_database_gets_journal_error_before_sendi
     assert emu.accepted_submissions == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK (docs/scaling-out.md): a user with exactly the documented rights "
-    "(SELECT/INSERT/UPDATE/DELETE on the veowrap_* tables, after the first run created them) "
-    "is refused: every start runs CREATE TABLE IF NOT EXISTS, which needs CREATE on the schema "
-    "(not granted to PUBLIC since PostgreSQL 15)",
-)
 def test_user_with_the_documented_rights_can_run_a_worker(dsn: str, emu: VeoEmulator) -> None:
     assert all(i.ok for i in _run(emu, dsn, ["a"], None, "s"))  # the owner's first run
     sql(dsn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")  # PostgreSQL 15's default anyway
