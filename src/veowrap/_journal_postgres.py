@@ -31,9 +31,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, LiteralString, TypeVar
 
 from veowrap._core import dsn as dsn_rules
+from veowrap._core import validation
 from veowrap._core.batch_rules import Owner, Write
 from veowrap._core.pacing import Pacer
-from veowrap._errors import JournalError, RequestValidationError
+from veowrap._errors import JournalError
 from veowrap._journal import (
     _ACTIVE_LOCK,
     _ACTIVE_RUNS,
@@ -129,7 +130,8 @@ class PostgresJournal:
         quota: The name of the shared pacer row (every batch of one quota uses one name).
 
     Raises:
-        RequestValidationError: ``batch`` is not a non-blank string of at most 200 characters.
+        RequestValidationError: ``batch`` is not a non-blank string of at most 200 characters
+            without NUL.
         JournalError: psycopg is missing, the server cannot be reached, or its schema is from
             a newer veowrap.
     """
@@ -146,13 +148,7 @@ class PostgresJournal:
     ) -> None:
         # First of all: whatever fails below, no message may show the password.
         register_secrets(dsn_rules.passwords(dsn) if isinstance(dsn, str) else ())
-        if not isinstance(batch, str) or not batch.strip() or len(batch) > 200:
-            raise RequestValidationError(
-                "batch",
-                batch,
-                "a non-blank name of at most 200 characters",
-                hint='Name the batch, e.g. batch="spring-campaign".',
-            )
+        validation.batch_name("batch", batch)
         pg = _psycopg()
         self.batch = batch
         self.quota = quota

@@ -121,12 +121,6 @@ def test_bad_batch_names_are_typed_errors(dsn: str, emu: VeoEmulator, batch: obj
     assert emu.accepted_submissions == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P5 (minor): a NUL in a batch name or key passes validation, reaches "
-    "PostgreSQL and comes back as JournalError(DataError) whose hint blames the database and "
-    "the user's rights, instead of a RequestValidationError naming the bad input",
-)
 @pytest.mark.parametrize("where", ["key", "batch"])
 def test_nul_in_batch_name_or_key_is_a_validation_error(
     dsn: str, emu: VeoEmulator, where: str
