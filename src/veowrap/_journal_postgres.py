@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, LiteralString, TypeVar
 
 from veowrap._core import dsn as dsn_rules
-from veowrap._core import validation
+from veowrap._core import journal_deadlines, validation
 from veowrap._core.batch_rules import Owner, Write
 from veowrap._core.pacing import Pacer
 from veowrap._errors import JournalError
@@ -167,7 +167,7 @@ class PostgresJournal:
         self._lock = threading.RLock()
         self._closed = False
         self._dsn = dsn
-        self._call_seconds = _call_seconds(lock_timeout)
+        self._call_seconds = journal_deadlines.call_seconds(lock_timeout)
         self._watchdog = _Watchdog()
         # When the connection was lost (and not regained), and when connecting last failed.
         self._lost_at: float | None = None
@@ -576,7 +576,7 @@ class PostgresJournal:
                     )
                 db = self._db
                 connecting = db is None or db.closed
-                if connecting and _hopeless(
+                if connecting and journal_deadlines.give_up_at_once(
                     time.monotonic(), deadline, self._lost_at, self._refused_at, self.lock_timeout
                 ):
                     raise self._stopped_answering()
@@ -757,36 +757,6 @@ class SharedPacer:
     def succeeded(self) -> None:
         """Reports an accepted create; the shared rate recovers at the next booking."""
         self._successes += 1
-
-
-def _hopeless(
-    now: float,
-    deadline: float,
-    lost_at: float | None,
-    refused_at: float | None,
-    lock_timeout: float,
-) -> bool:
-    """Whether a call that needs a new connection should fail without trying to connect.
-
-    Connecting to a server that stopped answering takes libpq's ``connect_timeout`` (2 s at
-    least), and a worker that is stopping makes several calls in a row: each trying again
-    would hold the worker that long more. So a call fails at once when its own deadline has
-    passed (it waited for another call that lost the connection), or when the server has
-    been gone for more than ``lock_timeout`` and a connection failed less than
-    ``lock_timeout`` ago; after that, a call tries again (a server that came back is used).
-    """
-    if now >= deadline:
-        return True
-    if lost_at is None or refused_at is None:
-        return False
-    return now - lost_at >= lock_timeout and now - refused_at < lock_timeout
-
-
-def _call_seconds(lock_timeout: float) -> float:
-    """How long one transaction may take before its connection is cut: the server's
-    ``statement_timeout`` (twice ``lock_timeout``: a statement may wait for a lock, then run)
-    and a margin for the server's own answer to reach this process."""
-    return 2 * lock_timeout + max(1.0, lock_timeout / 2)
 
 
 def _connect_options(lock_timeout: float) -> dict[str, Any]:
