@@ -24,14 +24,17 @@ import contextlib
 import json
 import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, LiteralString, TypeVar
 
+from veowrap._core import dsn as dsn_rules
+from veowrap._core import journal_deadlines, validation
 from veowrap._core.batch_rules import Owner, Write
 from veowrap._core.pacing import Pacer
-from veowrap._errors import JournalError, RequestValidationError
+from veowrap._errors import JournalError
 from veowrap._journal import (
     _ACTIVE_LOCK,
     _ACTIVE_RUNS,
@@ -45,6 +48,7 @@ from veowrap._journal import (
     _process_gone,
     _start_token,
 )
+from veowrap._redact import redact, register_secrets
 
 if TYPE_CHECKING:
     import psycopg
@@ -126,7 +130,8 @@ class PostgresJournal:
         quota: The name of the shared pacer row (every batch of one quota uses one name).
 
     Raises:
-        RequestValidationError: ``batch`` is not a non-blank string of at most 200 characters.
+        RequestValidationError: ``batch`` is not a non-blank string of at most 200 characters
+            without NUL.
         JournalError: psycopg is missing, the server cannot be reached, or its schema is from
             a newer veowrap.
     """
@@ -141,27 +146,33 @@ class PostgresJournal:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         quota: str = "default",
     ) -> None:
-        if not isinstance(batch, str) or not batch.strip() or len(batch) > 200:
-            raise RequestValidationError(
-                "batch",
-                batch,
-                "a non-blank name of at most 200 characters",
-                hint='Name the batch, e.g. batch="spring-campaign".',
-            )
+        # First of all: whatever fails below, no message may show the password.
+        register_secrets(dsn_rules.passwords(dsn) if isinstance(dsn, str) else ())
+        validation.batch_name("batch", batch)
         pg = _psycopg()
         self.batch = batch
         self.quota = quota
         self.lock_timeout = lock_timeout
         self.path = f"{_redact(pg, dsn)}#{batch}"
         self._psycopg = pg
+        unreadable = _unreadable(pg, dsn)
+        if unreadable is not None:
+            # libpq's own parse error quotes the URL or the password's token: never shown.
+            raise JournalError(
+                f"The journal URL {dsn_rules.mask(dsn, dsn)!r} cannot be read: {unreadable}.",
+                path=self.path,
+                hint="Write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with special "
+                "characters in the password URL-encoded (% as %25, @ as %40, / as %2F).",
+            )
         self._lock = threading.RLock()
         self._closed = False
         self._dsn = dsn
-        self._kwargs: dict[str, Any] = {
-            "autocommit": True,
-            "options": f"-c lock_timeout={int(lock_timeout * 1000)}",
-            "connect_timeout": max(1, round(lock_timeout)),
-        }
+        self._call_seconds = journal_deadlines.call_seconds(lock_timeout)
+        self._watchdog = _Watchdog()
+        # When the connection was lost (and not regained), and when connecting last failed.
+        self._lost_at: float | None = None
+        self._refused_at: float | None = None
+        self._kwargs = _connect_options(lock_timeout)
         deadline, delay = time.monotonic() + lock_timeout, 0.05
         while True:
             try:
@@ -176,7 +187,7 @@ class PostgresJournal:
                 delay = min(delay * 2, 1.0)
         self._db: psycopg.Connection[Any] | None = first
         try:
-            self._migrate(first)
+            self._bounded(first, self._migrate)
         except BaseException:
             self.close()
             raise
@@ -488,6 +499,7 @@ class PostgresJournal:
                 with contextlib.suppress(Exception):
                     self._db.close()
                 self._db = None
+            self._watchdog.stop()
 
     def __repr__(self) -> str:
         return f"PostgresJournal({self.path!r})"
@@ -499,21 +511,22 @@ class PostgresJournal:
             raise self._failed(error) from None
 
     def _migrate_in(self, db: psycopg.Connection[Any]) -> None:
+        # Plain reads first: a database at this version needs no CREATE right, so workers may
+        # run as a user granted only SELECT/INSERT/UPDATE/DELETE on the tables (the docs' rights;
+        # PostgreSQL 15 no longer grants CREATE on the public schema to everyone).
+        with db.transaction():
+            version = self._schema_version(db)
+        if version == SCHEMA_VERSION:
+            return
+        self._check_not_newer(version)
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             db.execute(
                 "CREATE TABLE IF NOT EXISTS veowrap_schema (only_row boolean PRIMARY KEY "
                 "DEFAULT true CHECK (only_row), version integer NOT NULL)"
             )
-            row = db.execute("SELECT version FROM veowrap_schema").fetchone()
-            version = 0 if row is None else int(row[0])
-            if version > SCHEMA_VERSION:
-                raise JournalError(
-                    f"The journal {self.path!r} was migrated by a newer veowrap (schema version "
-                    f"{version}; this veowrap reads up to {SCHEMA_VERSION}).",
-                    path=self.path,
-                    hint="Upgrade veowrap on this worker to the version the other workers run.",
-                )
+            version = self._schema_version(db)  # again: another worker may have migrated
+            self._check_not_newer(version)
             for target, statements in MIGRATIONS:
                 if target > version:
                     for statement in statements:
@@ -522,6 +535,24 @@ class PostgresJournal:
                 "INSERT INTO veowrap_schema (version) VALUES (%s) "
                 "ON CONFLICT (only_row) DO UPDATE SET version = EXCLUDED.version",
                 (SCHEMA_VERSION,),
+            )
+
+    @staticmethod
+    def _schema_version(db: psycopg.Connection[Any]) -> int:
+        """The schema's version (0: no schema yet), read without any right to create."""
+        found = db.execute("SELECT to_regclass('veowrap_schema') IS NOT NULL").fetchone()
+        if found is None or not found[0]:
+            return 0
+        row = db.execute("SELECT version FROM veowrap_schema").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _check_not_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"The journal {self.path!r} was migrated by a newer veowrap (schema version "
+                f"{version}; this veowrap reads up to {SCHEMA_VERSION}).",
+                path=self.path,
+                hint="Upgrade veowrap on this worker to the version the other workers run.",
             )
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
@@ -543,15 +574,26 @@ class PostgresJournal:
                         path=self.path,
                         hint="Open it again with veowrap.open_journal(dsn, batch=...).",
                     )
+                db = self._db
+                connecting = db is None or db.closed
+                if connecting and journal_deadlines.give_up_at_once(
+                    time.monotonic(), deadline, self._lost_at, self._refused_at, self.lock_timeout
+                ):
+                    raise self._stopped_answering()
                 try:
-                    db = self._db
                     if db is None or db.closed:
                         db = self._db = pg.connect(self._dsn, **self._kwargs)
-                    with db.transaction():
-                        return work(db)
+                        self._lost_at = self._refused_at = None
+                        connecting = False
+                    return self._bounded(db, lambda bound: self._transaction(bound, work))
                 except pg.Error as error:
                     if not _gone(pg, error):
                         raise self._failed(error) from None
+                    now = time.monotonic()
+                    if connecting:
+                        self._refused_at = now
+                    if self._lost_at is None:
+                        self._lost_at = now
                     # One connection per journal: drop the broken one, connect again below.
                     if self._db is not None:
                         with contextlib.suppress(Exception):
@@ -561,6 +603,38 @@ class PostgresJournal:
                         raise self._failed(error) from None
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
+
+    @staticmethod
+    def _transaction(
+        db: psycopg.Connection[Any], work: Callable[[psycopg.Connection[Any]], T]
+    ) -> T:
+        with db.transaction():
+            return work(db)
+
+    def _bounded(
+        self, db: psycopg.Connection[Any], call: Callable[[psycopg.Connection[Any]], T]
+    ) -> T:
+        """Runs ``call`` on ``db``; past its deadline the connection is cut (then ``call``
+        fails as on a lost connection).
+
+        The server's ``statement_timeout`` and ``lock_timeout`` end a slow statement, but not a
+        server (or network) that stopped answering altogether: a unix socket has no
+        keepalives, and TCP's notice a dead peer only after minutes.
+        """
+        self._watchdog.arm(time.monotonic() + self._call_seconds, db.fileno())
+        try:
+            return call(db)
+        finally:
+            self._watchdog.disarm()
+
+    def _stopped_answering(self) -> JournalError:
+        return JournalError(
+            f"The journal {self.path!r} stopped answering for more than "
+            f"{self.lock_timeout:g} s: its connection was lost and not regained.",
+            path=self.path,
+            hint="Bring the server back, then rerun the same command: the batch resumes "
+            "where it stopped.",
+        )
 
     def _apply(
         self,
@@ -607,9 +681,13 @@ class PostgresJournal:
             claims=int(claims or 0),
         )
 
+    def _said(self, error: Exception) -> str:
+        """The first line of a driver error, without the password (in any form)."""
+        return redact(dsn_rules.mask(_first_line(error), self._dsn))
+
     def _unreachable(self, error: Exception) -> JournalError:
         return JournalError(
-            f"The journal {self.path!r} cannot be reached: {_first_line(error)}.",
+            f"The journal {self.path!r} cannot be reached: {self._said(error)}.",
             path=self.path,
             hint="Check that the server runs and the URL (host, port, database, user) is right.",
         )
@@ -618,14 +696,14 @@ class PostgresJournal:
         if _gone(self._psycopg, error):
             return JournalError(
                 f"The journal {self.path!r} stopped answering for more than "
-                f"{self.lock_timeout:g} s: {_first_line(error)}.",
+                f"{self.lock_timeout:g} s: {self._said(error)}.",
                 path=self.path,
                 hint="Bring the server back, then rerun the same command: the batch resumes "
                 "where it stopped.",
             )
         code = getattr(error, "sqlstate", None) or type(error).__name__
         return JournalError(
-            f"The journal {self.path!r} failed ({code}): {_first_line(error)}.",
+            f"The journal {self.path!r} failed ({code}): {self._said(error)}.",
             path=self.path,
             hint="Check the database and this user's rights on the veowrap_* tables.",
         )
@@ -681,6 +759,90 @@ class SharedPacer:
         self._successes += 1
 
 
+def _connect_options(lock_timeout: float) -> dict[str, Any]:
+    """The connection's settings: every wait bounded, on the server and on the wire."""
+    lock_ms = max(1, int(lock_timeout * 1000))
+    # The server ends lock waits (lock_not_available, reported as JournalError), statements
+    # and transactions left open by a client that hung, so none holds rows for ever.
+    options = (
+        f"-c lock_timeout={lock_ms} -c statement_timeout={2 * lock_ms} "
+        f"-c idle_in_transaction_session_timeout={4 * lock_ms}"
+    )
+    # TCP keepalives notice a peer that vanished (a partition) on an idle connection;
+    # a unix socket ignores them, and the watchdog (_Watchdog) covers both.
+    idle = max(1, round(lock_timeout / 2))
+    return {
+        "autocommit": True,
+        "options": options,
+        "connect_timeout": max(1, round(lock_timeout)),
+        "keepalives": 1,
+        "keepalives_idle": idle,
+        "keepalives_interval": idle,
+        "keepalives_count": 3,
+    }
+
+
+class _Watchdog:
+    """Cuts the connection of a database call that outlived its deadline.
+
+    One daemon thread per journal, started on first use. Shutting the socket down wakes the
+    driver, which is waiting on it, with a lost connection: the call fails (and is retried
+    within ``lock_timeout``) instead of waiting for a server that may never answer. The cut is
+    made under the watchdog's lock, and ``disarm`` takes it: once a call is disarmed its socket
+    is never touched again (its descriptor may be reused by then).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: tuple[float, int] | None = None
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def arm(self, deadline: float, fd: int) -> None:
+        with self._cond:
+            self._armed = (deadline, fd)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="veowrap-journal-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._armed = None
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped, self._armed = True, None
+            self._cond.notify()
+
+    def _watch(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                if self._armed is None:
+                    self._cond.wait()
+                    continue
+                deadline, fd = self._armed
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                self._armed = None
+                _cut(fd)
+
+
+def _cut(fd: int) -> None:
+    """Shuts a connection's socket down, both ways, without closing its descriptor (the
+    driver owns it): the driver's next read sees the end of the stream."""
+    with contextlib.suppress(OSError):
+        probe = socket.socket(fileno=os.dup(fd))
+        try:
+            probe.shutdown(socket.SHUT_RDWR)
+        finally:
+            probe.close()
+
+
 def _json(value: object) -> str | None:
     return None if value is None else json.dumps(value)
 
@@ -722,4 +884,21 @@ def _redact(psycopg: Any, dsn: str) -> str:
         return "postgresql://(unparsable URL)"
     user = f"{parts['user']}@" if parts.get("user") else ""
     port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+    shown = f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+    # A mistyped URL (a raw '/' in the password) puts part of the password in the host or
+    # database libpq reads: mask every reading of it but libpq's (never shown as such).
+    for secret in dsn_rules.passwords(dsn):
+        if secret != parts.get("password"):
+            shown = shown.replace(secret, "***")
+    return shown
+
+
+def _unreadable(psycopg: Any, dsn: str) -> str | None:
+    """Why ``dsn`` cannot be parsed, in veowrap's words (libpq's quote the password)."""
+    found = dsn_rules.problem(dsn)
+    if found is None:
+        try:
+            psycopg.conninfo.conninfo_to_dict(dsn)
+        except psycopg.Error:
+            found = "libpq cannot parse it (its message is not shown: it quotes the password)"
+    return found

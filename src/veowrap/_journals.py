@@ -154,6 +154,10 @@ def open_journal(
         JournalError: The journal cannot be used.
     """
     if is_postgres(spec):
+        from veowrap._core.dsn import passwords
+        from veowrap._redact import register_secrets
+
+        register_secrets(passwords(str(spec)))  # before anything can quote the URL
         from veowrap._journal_postgres import DEFAULT_BATCH, PostgresJournal
 
         assert isinstance(spec, str)

@@ -121,12 +121,6 @@ def test_bad_batch_names_are_typed_errors(dsn: str, emu: VeoEmulator, batch: obj
     assert emu.accepted_submissions == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P5 (minor): a NUL in a batch name or key passes validation, reaches "
-    "PostgreSQL and comes back as JournalError(DataError) whose hint blames the database and "
-    "the user's rights, instead of a RequestValidationError naming the bad input",
-)
 @pytest.mark.parametrize("where", ["key", "batch"])
 def test_nul_in_batch_name_or_key_is_a_validation_error(
     dsn: str, emu: VeoEmulator, where: str
@@ -168,13 +162,6 @@ def test_user_without_create_on_a_fresh_database_gets_journal_error_before_sendi
     assert emu.accepted_submissions == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK (docs/scaling-out.md): a user with exactly the documented rights "
-    "(SELECT/INSERT/UPDATE/DELETE on the veowrap_* tables, after the first run created them) "
-    "is refused: every start runs CREATE TABLE IF NOT EXISTS, which needs CREATE on the schema "
-    "(not granted to PUBLIC since PostgreSQL 15)",
-)
 def test_user_with_the_documented_rights_can_run_a_worker(dsn: str, emu: VeoEmulator) -> None:
     assert all(i.ok for i in _run(emu, dsn, ["a"], None, "s"))  # the owner's first run
     sql(dsn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")  # PostgreSQL 15's default anyway

@@ -31,12 +31,6 @@ def test_frozen_database_before_the_batch_fails_within_lock_timeout(
     assert took < 8, took  # lock_timeout 1 s; libpq's connect_timeout has a 2 s floor
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P4: a database that stops answering mid-batch (SIGSTOP, network partition) "
-    "hangs generate_many for ever: no statement/socket timeout, lock_timeout=1 and the "
-    "generator's timeout=2 are both ignored",
-)
 def test_database_frozen_mid_batch_cannot_hold_the_worker_past_its_deadlines(
     a5_server: PostgresServer, dsn: str, emu: VeoEmulator
 ) -> None:

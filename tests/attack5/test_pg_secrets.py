@@ -56,11 +56,6 @@ def test_unreachable_journal_error_hides_password(dsn: str) -> None:
     assert SECRET not in _everything(_refused(dsn))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P3: a postgresql:// URL libpq cannot parse is quoted whole (or the token "
-    "holding the password) in JournalError's message: the password is shown",
-)
 @pytest.mark.parametrize("dsn", UNPARSABLE.values(), ids=list(UNPARSABLE))
 def test_unparsable_journal_url_error_hides_password(dsn: str) -> None:
     assert SECRET not in str(_refused(dsn))
@@ -77,10 +72,6 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P3: `veowrap batch status --journal <unparsable URL>` prints the password",
-)
 @pytest.mark.parametrize("dsn", UNPARSABLE.values(), ids=list(UNPARSABLE))
 def test_cli_batch_status_unparsable_url_hides_password(dsn: str) -> None:
     done = _cli("batch", "status", "--journal", dsn, "--batch", "b")
@@ -88,10 +79,6 @@ def test_cli_batch_status_unparsable_url_hides_password(dsn: str) -> None:
     assert SECRET not in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P3: `veowrap batch FILE --journal <unparsable URL>` prints the password",
-)
 def test_cli_batch_unparsable_url_hides_password(tmp_path: Path) -> None:
     jobs = tmp_path / "jobs.jsonl"
     jobs.write_text('{"prompt": "a boat", "key": "k1"}\n')

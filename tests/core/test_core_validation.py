@@ -186,10 +186,22 @@ def test_batch_key_accepts(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [5, None, b"k", "", "   ", "x" * (validation.MAX_KEY_CHARS + 1), ["k"]]
+    "value", [5, None, b"k", "", "   ", "x" * (validation.MAX_KEY_CHARS + 1), ["k"], "a\x00b"]
 )
 def test_batch_key_refuses(value: Any) -> None:
     _refused(lambda: validation.batch_key("keys[0]", value), "keys[0]")
+
+
+@pytest.mark.parametrize("value", ["spring", "x" * validation.MAX_BATCH_NAME_CHARS, "a b/é"])
+def test_batch_name_accepts(value: str) -> None:
+    assert validation.batch_name("batch", value) == value
+
+
+@pytest.mark.parametrize(
+    "value", [7, None, "", "  ", "x" * (validation.MAX_BATCH_NAME_CHARS + 1), "spring\x00x"]
+)
+def test_batch_name_refuses(value: Any) -> None:
+    _refused(lambda: validation.batch_name("batch", value), "batch")
 
 
 # -- generate_many's options ---------------------------------------------------------------------

@@ -314,7 +314,40 @@ def batch_key(field: str, value: Any) -> str:
         raise RequestValidationError(
             field, value, "text that UTF-8 can encode", reason=problem, hint=_TEXT_HINT
         )
+    _no_nul(field, value, "Keys name the saved videos and journal rows; remove the NUL.")
     return value
+
+
+MAX_BATCH_NAME_CHARS = 200
+"""The longest batch name of a PostgreSQL journal."""
+
+
+def batch_name(field: str, value: Any) -> str:
+    """A batch's name: a non-blank ``str`` of at most 200 characters, without NUL.
+
+    PostgreSQL text cannot hold NUL: refused here, before any database is asked.
+    """
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_BATCH_NAME_CHARS:
+        raise RequestValidationError(
+            field,
+            value,
+            f"a non-blank name of at most {MAX_BATCH_NAME_CHARS} characters",
+            hint='Name the batch, e.g. batch="spring-campaign".',
+        )
+    _no_nul(field, value, 'Name the batch without it, e.g. batch="spring-campaign".')
+    return value
+
+
+def _no_nul(field: str, value: str, hint: str) -> None:
+    """Refuses a NUL character: journals (SQLite, PostgreSQL text) cannot keep it."""
+    if "\x00" in value:
+        raise RequestValidationError(
+            field,
+            value,
+            "text without NUL characters",
+            reason=f"it holds a NUL character at position {value.index(chr(0)) + 1}",
+            hint=hint,
+        )
 
 
 _TEXT_HINT = (

@@ -61,6 +61,7 @@ def batch_status(journal: str, batch_name: str | None, as_json: bool) -> None:
     """
     from veowrap._journals import is_postgres, open_journal
 
+    _register_journal_password(journal)
     spec: str | Path = journal if is_postgres(journal) else Path(journal)
     if not is_postgres(journal) and not Path(journal).is_file():
         raise click.UsageError(f"no journal at {journal!r} (pass the batch's --journal)")
@@ -151,6 +152,8 @@ def batch_run(
     leaves its jobs to the others. `veowrap batch status --journal … --batch NAME` counts the
     items per state.
     """
+
+    _register_journal_password(journal)
 
     def body() -> None:
         from veowrap._batch import summarize
@@ -258,6 +261,17 @@ def _on_its_line(
                 hint=located.hint,
             )
     return error
+
+
+def _register_journal_password(journal: str | None) -> None:
+    """Makes every message of this command hide a --journal URL's password, from the start."""
+    from veowrap._journals import is_postgres
+
+    if journal is not None and is_postgres(journal):
+        from veowrap._core.dsn import passwords
+        from veowrap._redact import register_secrets
+
+        register_secrets(passwords(journal))
 
 
 def _journal_error(path: Path, error: Exception, *, started: bool) -> JournalError:

@@ -35,10 +35,13 @@ def redact(text: str) -> str:
     veowrap's own messages never contain credentials; this guards what third-party exceptions
     might say.
     """
+    from veowrap._redact import redact as redact_registered
+
     for name in _SECRET_VARIABLES:
         value = os.environ.get(name)
         if value and len(value) >= 6:
             text = text.replace(value, "***")
+    text = redact_registered(text)  # e.g. a --journal URL's password, registered on sight
     return text.translate({ord(char): None for char in _UNSAFE})
 
 
