@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import secrets
 import socket
@@ -33,6 +34,8 @@ from typing import Any, Literal, TypeVar
 from veowrap._core import validation
 from veowrap._core.batch_rules import Owner, Write
 from veowrap._errors import JournalError, RequestValidationError
+
+logger = logging.getLogger("veowrap")
 
 __all__ = ["SCHEMA_VERSION", "STATES", "Journal", "JournalEntry", "State"]
 
@@ -145,6 +148,8 @@ class Journal:
         self.lock_timeout = lock_timeout
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
+        self._file_id: tuple[int, int] | None = None
+        self._gone_reported = False
         _check_file(self.path)
         try:
             self._db = sqlite3.connect(
@@ -438,6 +443,9 @@ class Journal:
             raise self._damaged()
         with self._transaction() as db:
             self._migrate(db)
+        with contextlib.suppress(OSError):
+            stat = os.stat(self.path)
+            self._file_id = (stat.st_dev, stat.st_ino)
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -499,6 +507,31 @@ class Journal:
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
                 raise
+            self._check_still_there()
+
+    def _check_still_there(self) -> None:
+        """Warns once when the journal file was deleted or replaced under a running batch.
+
+        SQLite keeps writing to the unlinked file, so nothing fails, but a rerun with the same
+        path would start from nothing and pay again: the user must hear of it while the handles
+        of paid jobs are still at hand (in this run's items and events).
+        """
+        if self._file_id is None or self._gone_reported:
+            return
+        try:
+            stat = os.stat(self.path)
+            same = (stat.st_dev, stat.st_ino) == self._file_id
+        except OSError:
+            same = False
+        if not same:
+            self._gone_reported = True
+            logger.warning(
+                "veowrap: the journal %r was deleted or replaced while the batch ran; this run "
+                "keeps its records in the old, unlinked file, which a rerun cannot read. Keep "
+                "the handles of this run's items (item.handle, or the Submitted events): a "
+                "rerun with this journal path would submit and pay for them again.",
+                str(self.path),
+            )
 
     def _retry(self, statement: Callable[[], T]) -> T:
         # SQLite's busy handler waits up to lock_timeout, but some SQLITE_BUSY answers in WAL

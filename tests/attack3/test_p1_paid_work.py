@@ -323,12 +323,6 @@ def test_done_with_both_error_and_response_is_typed():
         assert out.handle is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK P1 (edge): a journal deleted mid-run (a cleanup script, `git clean`) goes "
-    "unnoticed: the run keeps journaling into the unlinked file without a warning, and the "
-    "rerun with the same journal path pays for all 6 videos again",
-)
 def test_journal_deleted_mid_run_is_noticed_or_rerun_does_not_pay(emu, tmp_path, caplog):
     emu.set_latency(0.2)
     gen = emu.generator(vertex=True, model=MODEL)
