@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import threading
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from types import TracebackType
-from typing import Any
 
-from ._server import TrackingServer
+from ._server import TrackedHandler, TrackingServer
 
 #: Header names and query parameters that carry a credential to Google APIs.
 _CREDENTIAL_HEADERS = ("authorization", "x-goog-api-key", "proxy-authorization", "cookie")
@@ -174,21 +171,8 @@ class RecordingServer:
         self.stop()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackedHandler):
     server: _Server  # pyright: ignore[reportIncompatibleVariableOverride]
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, True)
-
-    def finish(self) -> None:
-        self.server.track(self.connection, False)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silences the default stderr access log (it would print what it recorded)."""
 
     def do_GET(self) -> None:
         self._handle()

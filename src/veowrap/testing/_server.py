@@ -198,9 +198,15 @@ def _check_auth(route: Route, ctx: Context) -> None:
         raise GoogleError(400, _BAD_KEY, details=details)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class TrackedHandler(BaseHTTPRequestHandler):
+    """An HTTP/1.1 handler whose connection its :class:`TrackingServer` can close on stop.
+
+    The default stderr access log is silenced: it would print what the tests' servers record,
+    credentials in ``key=`` among them.
+    """
+
     protocol_version = "HTTP/1.1"
-    server: EmulatorServer  # pyright: ignore[reportIncompatibleVariableOverride]
+    server: TrackingServer  # pyright: ignore[reportIncompatibleVariableOverride]
 
     def setup(self) -> None:
         super().setup()
@@ -212,7 +218,11 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Silences the default stderr access log (it would print secrets in `key=`)."""
+        """Silences the default stderr access log."""
+
+
+class _Handler(TrackedHandler):
+    server: EmulatorServer  # pyright: ignore[reportIncompatibleVariableOverride]
 
     def do_GET(self) -> None:
         self._handle()

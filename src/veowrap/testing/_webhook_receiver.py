@@ -4,14 +4,12 @@ ASGI app (served over real HTTP without an ASGI server)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._server import TrackingServer
+from ._server import TrackedHandler, TrackingServer
 
 if TYPE_CHECKING:
     from veowrap.webhooks import Inbox
@@ -140,21 +138,8 @@ class WebhookReceiver:
         self.stop()
 
 
-class _ReceiverHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _ReceiverHandler(TrackedHandler):
     server: _ReceiverServer  # pyright: ignore[reportIncompatibleVariableOverride]
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, True)
-
-    def finish(self) -> None:
-        self.server.track(self.connection, False)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silences the default stderr access log."""
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
