@@ -251,6 +251,8 @@ def test_token_replay_key_prefers_jti_else_the_token() -> None:
         ("//a:b@hooks.example/h", "//***@hooks.example/h"),
         ("https://a:b@c@hooks.example/h", "https://***@hooks.example/h"),
         ("https://hooks.example/h?to=a@b", "https://hooks.example/h?to=a@b"),
+        # A raw '/' in the password: the URL is unreadable, so nothing past the scheme shows.
+        ("https://alice:pw/x@hooks.example/h", "https://***"),
     ],
 )
 def test_redact_url(url: str, shown: str) -> None:
@@ -261,7 +263,12 @@ def test_check_url_refuses_credentials_without_quoting_them() -> None:
     from veowrap._errors import RequestValidationError
 
     assert rules.check_url("uri", "https://hooks.example/h") == "https://hooks.example/h"
-    for bad in ("https://alice:pw-x@hooks.example/h", "https://@hooks.example/h", 42):
+    for bad in (
+        "https://alice:pw-x@hooks.example/h",
+        "https://@hooks.example/h",
+        "https://alice:pw-x/y@hooks.example/h",
+        42,
+    ):
         with pytest.raises(RequestValidationError) as info:
             rules.check_url("uri", bad)
         assert "pw-x" not in str(info.value) + repr(info.value)

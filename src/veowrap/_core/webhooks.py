@@ -365,6 +365,9 @@ def signed_content(delivery: Delivery, body: bytes) -> bytes:
     return f"{delivery.id}.{delivery.timestamp_text}.".encode() + body
 
 
+_NOT_A_URL = "it is not a URL"
+
+
 def endpoint_url_problem(url: object) -> str | None:
     """Why ``url`` cannot be a webhook endpoint or key set, or ``None``.
 
@@ -372,12 +375,13 @@ def endpoint_url_problem(url: object) -> str | None:
     loopback address for tests; never with credentials in the URL.
     """
     if not isinstance(url, str):
-        return "it is not a URL"
+        return _NOT_A_URL
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # noqa: B018 - an unreadable port (a raw '/' in a password) is no URL
     except ValueError:
-        return "it is not a URL"
+        return _NOT_A_URL
     if "@" in parts.netloc:
         return "it carries credentials (user:password@); they would be sent and logged"
     if parts.scheme == "https" and host:
@@ -402,7 +406,12 @@ def redact_url(url: object) -> object:
     """
     if not isinstance(url, str):
         return url
-    return _USERINFO.sub(r"\1***@", url, count=1)
+    shown = _USERINFO.sub(r"\1***@", url, count=1)
+    if "@" in shown and endpoint_url_problem(url) == _NOT_A_URL:
+        # Unreadable, with an '@' past a '/', '?' or '#' (a password holding a raw '/'):
+        # which part is a credential cannot be told, so nothing after the scheme is shown.
+        return shown.split("//", 1)[0] + "//***"
+    return shown
 
 
 _URL_ALLOWED = "an https:// URL without credentials (plain http:// only to a loopback address)"
