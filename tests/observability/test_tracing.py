@@ -56,8 +56,11 @@ def spans() -> Iterator[list[ReadableSpan]]:
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(_RECORDER))
         trace.set_tracer_provider(provider)
+    # The provider is process-wide and may have been set by another test module first.
+    if not getattr(provider, "_veowrap_recorder", False):
+        provider.add_span_processor(SimpleSpanProcessor(_RECORDER))
+        provider._veowrap_recorder = True  # type: ignore[attr-defined]
     _RECORDER.spans.clear()
     _RECORDER.recording = True
     yield _RECORDER.spans
