@@ -25,7 +25,10 @@ _VERTEX_INTERACTION = re.compile(
     r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/interactions/(?P<id>[^/]+)$"
 )
 _INTERACTION_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+# W3C trace context: version ff and all-zero trace or parent ids are invalid (dropped).
+_TRACEPARENT = re.compile(
+    r"^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$"
+)
 
 
 class OperationHandle(BaseModel):

@@ -317,10 +317,6 @@ ZERO = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: an all-zero (W3C-invalid) traceparent in handle JSON is kept, not dropped",
-)
 @pytest.mark.parametrize("kind", list(ZERO))
 def test_all_zero_traceparent_is_dropped_on_load(kind: str) -> None:
     handle = veowrap.OperationHandle.from_json(
@@ -335,10 +331,6 @@ def test_all_zero_traceparent_is_dropped_on_load(kind: str) -> None:
     assert handle.traceparent is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BREAK: an all-zero traceparent becomes an invalid (all-zero) link on the wait span",
-)
 def test_all_zero_traceparent_makes_no_invalid_link(
     emu: VeoEmulator, cache: Path, spans: InMemorySpanExporter
 ) -> None:
